@@ -1,0 +1,50 @@
+"""Subcommands of the database package: build and serve."""
+
+from __future__ import annotations
+
+import click
+
+from db.build import build_database
+from db.embedded import CorpusError
+from evidensbase.clikit import db_option
+
+
+def _build(db_path: str) -> None:
+    try:
+        report = build_database(db_path)
+    except CorpusError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise click.ClickException(
+            f"build stopped: {len(exc.problems)} problem(s) in the corpus files; "
+            f"{db_path} was left as it was"
+        ) from exc
+    changes = ", ".join(f"{n} {t}" for t, n in sorted(report.changed.items())) or "nothing changed"
+    click.echo(
+        f"Built {report.path}: {report.works} corpus works, {report.searches} searches, "
+        f"{report.yield_rows} rows of Table 3.1 ({changes})."
+    )
+
+
+@click.command()
+@db_option
+def build(db_path: str) -> None:
+    """Load the protocol and the report's coded 2016–2022 corpus into the database."""
+    _build(db_path)
+
+
+@click.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+def serve(db_path: str, host: str, port: int) -> None:
+    """Build the database (a no-op when it is up to date), then publish it with Datasette."""
+    from db.portal import serve_portal
+
+    _build(db_path)
+    serve_portal(db_path, host=host, port=port)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(build)
+    group.add_command(serve)

@@ -1,0 +1,318 @@
+"""The record model: tables, migrations and views of the one SQLite file.
+
+The schema version lives in ``PRAGMA user_version``. Each migration is applied once, in order, inside
+the same transaction as the version bump, so a database is either at the old version or the new one.
+Views are derived data: they are dropped and recreated on every open, which never touches a row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+# Version 1: provenance (searches, runs, hits) and the works with their append-only decisions.
+_V1 = """
+CREATE TABLE searches (
+    id TEXT PRIMARY KEY,              -- stable, e.g. 'oria-nb-innvandrere'
+    engine TEXT NOT NULL,             -- oria | scholar | an importer's origin (ris, bibtex, pop-csv, ...)
+    language TEXT NOT NULL,           -- nb, sv, da, en (the language of the search string)
+    terms TEXT NOT NULL,              -- JSON list of the terms combined with AND
+    query TEXT NOT NULL,              -- the string as sent to the engine
+    yield_row TEXT,                   -- which row of the report's Table 3.1 this search belongs to
+    year_from INTEGER,
+    year_to INTEGER,
+    filters TEXT NOT NULL DEFAULT '{}',   -- JSON: peer_reviewed_only, exclude_theses, ...
+    origin TEXT NOT NULL DEFAULT 'protocol'  -- protocol | user
+);
+
+CREATE TABLE search_runs (
+    id INTEGER PRIMARY KEY,
+    search_id TEXT REFERENCES searches(id),
+    engine TEXT NOT NULL,
+    query TEXT,
+    source TEXT,                      -- base URL, directory of saved pages, or imported file
+    status TEXT NOT NULL DEFAULT 'running'
+        CHECK (status IN ('running', 'complete', 'partial', 'blocked', 'failed')),
+    reported_total INTEGER,
+    pages_fetched INTEGER NOT NULL DEFAULT 0,
+    hits_fetched INTEGER NOT NULL DEFAULT 0,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    error TEXT,
+    tool TEXT                         -- what made the run: 'evidensbase 0.1.0 (scrapy 2.x)', 'import'
+);
+
+CREATE TABLE works (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,         -- stable human-readable id, e.g. 'thomsen2016'
+    title TEXT NOT NULL,
+    authors TEXT NOT NULL DEFAULT '[]',   -- JSON list of CSL names: {family, given} or {literal}
+    authors_display TEXT NOT NULL DEFAULT '',  -- 'Thomsen, M.; Hatlem, C.' for reading and search
+    year INTEGER CHECK (year IS NULL OR year BETWEEN 1900 AND 2100),
+    type TEXT,                        -- report | journal_article | book_chapter | book | thesis | other
+    container TEXT,                   -- journal or book title
+    publisher TEXT,
+    place TEXT,
+    pages TEXT,
+    volume TEXT,
+    issue TEXT,
+    language TEXT,
+    doi TEXT,
+    isbn TEXT,
+    issn TEXT,
+    url TEXT,
+    abstract TEXT,
+    peer_reviewed INTEGER CHECK (peer_reviewed IS NULL OR peer_reviewed IN (0, 1)),
+    origin TEXT NOT NULL DEFAULT 'harvest',   -- corpus (the report's coded works) | harvest
+    report_lines TEXT,                -- for corpus works: where the report describes it
+    notes TEXT
+);
+
+CREATE TABLE hits (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES search_runs(id),
+    engine TEXT NOT NULL,
+    hit_key TEXT NOT NULL,            -- engine record id, or a hash of the record when there is none
+    rank INTEGER,
+    title TEXT,
+    authors TEXT NOT NULL DEFAULT '[]',
+    year INTEGER,
+    type TEXT,
+    language TEXT,
+    container TEXT,
+    publisher TEXT,
+    doi TEXT,
+    isbn TEXT,
+    issn TEXT,
+    url TEXT,
+    abstract TEXT,
+    peer_reviewed INTEGER,
+    raw TEXT NOT NULL,                -- the record exactly as the engine or file gave it
+    fetched_at TEXT NOT NULL,
+    work_id INTEGER REFERENCES works(id),
+    UNIQUE (run_id, hit_key)
+);
+CREATE INDEX hits_work ON hits(work_id);
+
+-- Append-only: the current status of a work is derived from its latest decisions, never stored.
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    work_id INTEGER NOT NULL REFERENCES works(id),
+    stage INTEGER NOT NULL CHECK (stage IN (1, 2, 3)),
+    decision TEXT NOT NULL CHECK (decision IN ('include', 'exclude', 'maybe')),
+    criterion TEXT,                   -- protocol criterion id (why), required for rule exclusions
+    reviewer TEXT NOT NULL,
+    actor TEXT NOT NULL CHECK (actor IN ('person', 'rule', 'model', 'source')),
+    note TEXT,
+    decided_at TEXT NOT NULL,
+    import_key TEXT UNIQUE            -- set when a decision comes from a file, so a reload adds nothing
+);
+CREATE INDEX decisions_work ON decisions(work_id, stage);
+CREATE TRIGGER decisions_append_only_update BEFORE UPDATE ON decisions
+BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
+CREATE TRIGGER decisions_append_only_delete BEFORE DELETE ON decisions
+BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
+"""
+
+# Version 2: appraisal and coding of included works, and the report's published screening yield.
+_V2 = """
+CREATE TABLE quality (
+    id INTEGER PRIMARY KEY,
+    work_id INTEGER NOT NULL REFERENCES works(id),
+    reviewer TEXT NOT NULL,
+    criterion TEXT NOT NULL,          -- protocol quality criterion id
+    rating TEXT NOT NULL CHECK (rating IN ('yes', 'partly', 'no', 'unclear')),
+    note TEXT,
+    rated_at TEXT NOT NULL
+);
+CREATE INDEX quality_work ON quality(work_id);
+
+CREATE TABLE codes (
+    id INTEGER PRIMARY KEY,
+    work_id INTEGER NOT NULL REFERENCES works(id),
+    reviewer TEXT NOT NULL,
+    field TEXT NOT NULL,              -- codebook field: group, method, country, theme, theme_cited, ...
+    value TEXT NOT NULL,
+    coded_at TEXT NOT NULL,
+    UNIQUE (work_id, reviewer, field, value)
+);
+CREATE INDEX codes_field ON codes(field, value);
+
+CREATE TABLE summaries (
+    work_id INTEGER NOT NULL REFERENCES works(id),
+    language TEXT NOT NULL CHECK (language IN ('nb', 'en')),
+    topic TEXT NOT NULL,
+    method TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    written_by TEXT NOT NULL,
+    PRIMARY KEY (work_id, language)
+);
+
+CREATE TABLE labels (                 -- Norwegian and English labels of every coded value
+    vocabulary TEXT NOT NULL,         -- theme, method, group, type, language, country, criterion, ...
+    value TEXT NOT NULL,
+    nb TEXT NOT NULL,
+    en TEXT NOT NULL,
+    sort INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (vocabulary, value)
+);
+
+CREATE TABLE reported_yield (         -- figures as the original review published them (Table 3.1)
+    row_id TEXT PRIMARY KEY,
+    review TEXT NOT NULL,             -- which review reported them
+    position INTEGER NOT NULL,
+    engines TEXT NOT NULL,
+    search_terms TEXT NOT NULL,       -- the row's label, as printed
+    language TEXT NOT NULL,
+    hits INTEGER NOT NULL,
+    after_stage1 INTEGER NOT NULL,
+    after_stage2 INTEGER NOT NULL,
+    included INTEGER NOT NULL,
+    source TEXT NOT NULL              -- where in the report
+);
+
+CREATE TABLE report_notes (           -- the source report's own inconsistencies, kept visible
+    id TEXT PRIMARY KEY,
+    nb TEXT NOT NULL,
+    en TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+
+CREATE TABLE protocol (               -- the protocol file as loaded, for reporting and the portal
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL               -- JSON
+);
+
+-- Full-text index over works (rowid = works.id). Trigrams match inside words, which suits Nordic
+-- compounds ("veiledning" finds "karriereveiledning") and stems ("narrativ" finds "narrative").
+CREATE VIRTUAL TABLE works_fts USING fts5(
+    title, authors, abstract, summary_nb, summary_en, tokenize = 'trigram'
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Recreated on every open; a view holds no rows, so this never changes the database's content.
+VIEWS: dict[str, str] = {
+    "work_status": """
+        SELECT w.id AS work_id,
+               (SELECT max(d.stage) FROM decisions d WHERE d.work_id = w.id) AS last_stage,
+               (SELECT d.decision FROM decisions d WHERE d.work_id = w.id
+                 ORDER BY d.stage DESC, d.decided_at DESC, d.id DESC LIMIT 1) AS last_decision
+        FROM works w
+    """,
+    "corpus": """
+        SELECT w.id AS id,
+               w.key AS key,
+               w.authors_display AS authors,
+               json_extract(w.authors, '$[0].family') AS first_author_family,
+               coalesce(json_extract(w.authors, '$[0].family'),
+                        json_extract(w.authors, '$[0].literal')) AS first_author,
+               w.year AS year,
+               w.title AS title,
+               coalesce(w.container, w.publisher) AS published_in,
+               w.publisher AS publisher,
+               (SELECT l.nb || ' / ' || l.en FROM labels l
+                 WHERE l.vocabulary = 'type' AND l.value = w.type) AS type,
+               (SELECT l.nb || ' / ' || l.en FROM labels l
+                 WHERE l.vocabulary = 'language' AND l.value = w.language) AS language,
+               (SELECT json_group_array(l.nb || ' / ' || l.en) FROM codes c
+                  JOIN labels l ON l.vocabulary = 'country' AND l.value = c.value
+                 WHERE c.work_id = w.id AND c.field = 'country') AS countries,
+               (SELECT l.nb || ' / ' || l.en FROM codes c
+                  JOIN labels l ON l.vocabulary = 'group' AND l.value = c.value
+                 WHERE c.work_id = w.id AND c.field = 'group') AS report_group,
+               CASE w.peer_reviewed WHEN 1 THEN 'ja / yes' WHEN 0 THEN 'nei / no' END
+                 AS peer_reviewed,
+               (SELECT l.nb || ' / ' || l.en FROM codes c
+                  JOIN labels l ON l.vocabulary = 'method' AND l.value = c.value
+                 WHERE c.work_id = w.id AND c.field = 'method') AS method,
+               (SELECT json_group_array(l.nb || ' / ' || l.en) FROM
+                  (SELECT l2.* FROM codes c JOIN labels l2
+                      ON l2.vocabulary = 'theme' AND l2.value = c.value
+                    WHERE c.work_id = w.id AND c.field = 'theme' ORDER BY l2.sort) AS l) AS themes,
+               (SELECT c.value FROM codes c
+                 WHERE c.work_id = w.id AND c.field = 'participants_nb') AS participants_nb,
+               (SELECT c.value FROM codes c
+                 WHERE c.work_id = w.id AND c.field = 'participants_en') AS participants_en,
+               (SELECT CASE c.value WHEN 'true' THEN 'ja / yes' WHEN 'false' THEN 'nei / no'
+                       ELSE 'ikke oppgitt / not stated' END FROM codes c
+                 WHERE c.work_id = w.id AND c.field = 'refugees_interviewed')
+                 AS refugees_interviewed,
+               snb.topic AS topic_nb, snb.method AS method_nb, snb.findings AS findings_nb,
+               sen.topic AS topic_en, sen.method AS method_en, sen.findings AS findings_en,
+               w.notes AS notes,
+               w.report_lines AS report_lines
+        FROM works w
+        JOIN work_status s ON s.work_id = w.id
+        LEFT JOIN summaries snb ON snb.work_id = w.id AND snb.language = 'nb'
+        LEFT JOIN summaries sen ON sen.work_id = w.id AND sen.language = 'en'
+        WHERE s.last_stage = 3 AND s.last_decision = 'include'
+        ORDER BY w.year, w.authors_display
+    """,
+    "search_yield": """
+        SELECT r.position AS position,
+               r.engines AS engines,
+               r.search_terms AS search_terms,
+               r.language AS language,
+               r.hits AS hits,
+               r.after_stage1 AS after_stage1,
+               r.after_stage2 AS after_stage2,
+               r.included AS included,
+               r.review AS review,
+               r.source AS source
+        FROM reported_yield r
+        UNION ALL
+        SELECT 99, 'Oria/Google Scholar', 'Totalt / Total', '',
+               sum(hits), sum(after_stage1), sum(after_stage2), sum(included),
+               min(review), 'sum of the rows above'
+        FROM reported_yield
+        ORDER BY 1
+    """,
+    "flow": """
+        SELECT 1 AS step, 'identified' AS stage,
+               'Unike treff / Unique records identified' AS label,
+               (SELECT sum(hits) FROM reported_yield) AS reported,
+               (SELECT count(*) FROM works WHERE origin = 'harvest') AS evidensbase
+        UNION ALL
+        SELECT 2, 'stage1', 'Relevante etter tittel og sammendrag / Relevant on title and abstract',
+               (SELECT sum(after_stage1) FROM reported_yield),
+               (SELECT count(*) FROM works w JOIN work_status s ON s.work_id = w.id
+                 WHERE w.origin = 'harvest' AND s.last_decision = 'include' AND s.last_stage >= 1)
+        UNION ALL
+        SELECT 3, 'stage2', 'Relevante og av akseptabel kvalitet i fulltekst / Relevant and of acceptable quality in full text',
+               (SELECT sum(after_stage2) FROM reported_yield),
+               (SELECT count(*) FROM works w JOIN work_status s ON s.work_id = w.id
+                 WHERE w.origin = 'harvest' AND s.last_decision = 'include' AND s.last_stage >= 2)
+        UNION ALL
+        SELECT 4, 'included', 'Inkludert etter grundig gjennomgang / Included after thorough review',
+               (SELECT sum(included) FROM reported_yield),
+               (SELECT count(*) FROM works w JOIN work_status s ON s.work_id = w.id
+                 WHERE w.origin = 'harvest' AND s.last_decision = 'include' AND s.last_stage = 3)
+    """,
+}
+
+
+def apply_migrations(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Upgrade the database in place to ``target``; return the version it was at."""
+    found = conn.execute("PRAGMA user_version").fetchone()[0]
+    if found > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema version {found} is newer than this evidensbase "
+            f"(knows up to {SCHEMA_VERSION}): upgrade evidensbase instead"
+        )
+    for version in range(found + 1, target + 1):
+        with conn:
+            conn.executescript(
+                "BEGIN;" + MIGRATIONS[version - 1] + f"PRAGMA user_version = {version};"
+            )
+    return found
+
+
+def recreate_views(conn: sqlite3.Connection) -> None:
+    """Drop and recreate every view in dependency order (views hold no data)."""
+    with conn:
+        for name in reversed(VIEWS):
+            conn.execute(f"DROP VIEW IF EXISTS {name}")
+        for name, sql in VIEWS.items():
+            conn.execute(f"CREATE VIEW {name} AS {sql}")

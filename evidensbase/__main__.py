@@ -1,0 +1,3 @@
+from evidensbase.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Exports: reference lists for librarians, one module per format."""

@@ -1,0 +1,1 @@
+"""Harvesting: Scrapy spiders for the search engines and importers for exported files."""

@@ -1,0 +1,1 @@
+"""Screening: the review protocol's three stages, rules, ranking, decisions and agreement."""
