@@ -1,0 +1,23 @@
+"""Shared fixtures: paths to the shared recordings and a freshly built database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from db.build import build_database
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+SCREENING_DATA = SHARED / "data" / "screening"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def built_db(tmp_path: Path) -> Path:
+    """A real SQLite file built from the embedded protocol and corpus."""
+    path = tmp_path / "evidensbase.db"
+    build_database(path)
+    return path
