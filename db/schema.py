@@ -205,7 +205,6 @@ VIEWS: dict[str, str] = {
         SELECT w.id AS id,
                w.key AS key,
                w.authors_display AS authors,
-               json_extract(w.authors, '$[0].family') AS first_author_family,
                coalesce(json_extract(w.authors, '$[0].family'),
                         json_extract(w.authors, '$[0].literal')) AS first_author,
                w.year AS year,

@@ -8,15 +8,33 @@ from pathlib import Path
 
 from db.build import build_database
 
-# First author (or organisation) and year of each of the 24 works, typed by hand from the headings of
-# Vedlegg 1 in the report (seed lines 4295–5190), in the appendix's order.
+# First author (or organisation) and year of each of the 24 works, typed by hand from the
+# headings of Vedlegg 1 in the report (seed lines 4295–5190), in the appendix's order.
 VEDLEGG_1 = [
-    ("Thomsen", 2016), ("Opinion", 2017), ("Kjærgård", 2019), ("Lillevik", 2020),
-    ("Søholt", 2020), ("Søholt", 2020), ("Hernes", 2021), ("Hernes", 2022), ("Hellang", 2022),
-    ("Hertzberg", 2017), ("Sundelin", 2017), ("Sundelin", 2017), ("Stendal", 2019),
-    ("Hansen", 2021), ("Axelsson", 2022),
-    ("Abkhezr", 2017), ("Abkhezr", 2018), ("Fredriksen", 2020), ("Kiteki", 2021), ("Linde", 2021),
-    ("Udayar", 2021), ("Kekki", 2022), ("Petersen", 2022), ("Sultana", 2022),
+    ("Thomsen", 2016),
+    ("Opinion", 2017),
+    ("Kjærgård", 2019),
+    ("Lillevik", 2020),
+    ("Søholt", 2020),
+    ("Søholt", 2020),
+    ("Hernes", 2021),
+    ("Hernes", 2022),
+    ("Hellang", 2022),
+    ("Hertzberg", 2017),
+    ("Sundelin", 2017),
+    ("Sundelin", 2017),
+    ("Stendal", 2019),
+    ("Hansen", 2021),
+    ("Axelsson", 2022),
+    ("Abkhezr", 2017),
+    ("Abkhezr", 2018),
+    ("Fredriksen", 2020),
+    ("Kiteki", 2021),
+    ("Linde", 2021),
+    ("Udayar", 2021),
+    ("Kekki", 2022),
+    ("Petersen", 2022),
+    ("Sultana", 2022),
 ]
 
 
@@ -28,9 +46,15 @@ def rows(path: Path, sql: str) -> list[tuple]:
 def dump(path: Path) -> dict[str, list[tuple]]:
     """Every row of every table (FTS shadow tables included): what 'the same content' means."""
     with sqlite3.connect(path) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {t: sorted(conn.execute(f"SELECT * FROM [{t}]").fetchall(), key=repr) for t in tables}
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        return {
+            t: sorted(conn.execute(f"SELECT * FROM [{t}]").fetchall(), key=repr) for t in tables
+        }
 
 
 def test_corpus_lists_the_24_works_of_vedlegg_1(built_db: Path) -> None:
@@ -49,16 +73,22 @@ def test_groups_follow_vedlegg_1(built_db: Path) -> None:
 
 
 def test_every_work_has_a_three_part_summary_in_both_languages(built_db: Path) -> None:
-    missing = rows(built_db, """
+    missing = rows(
+        built_db,
+        """
         SELECT key FROM corpus WHERE length(topic_nb) < 20 OR length(method_nb) < 10
             OR length(findings_nb) < 20 OR length(topic_en) < 20 OR length(method_en) < 10
-            OR length(findings_en) < 20""")
+            OR length(findings_en) < 20""",
+    )
     assert missing == []
 
 
 def test_search_yield_reproduces_table_3_1(built_db: Path) -> None:
-    table = rows(built_db, "SELECT language, hits, after_stage1, after_stage2, included "
-                           "FROM search_yield ORDER BY position")
+    table = rows(
+        built_db,
+        "SELECT language, hits, after_stage1, after_stage2, included "
+        "FROM search_yield ORDER BY position",
+    )
     assert table == [
         ("nb", 190, 31, 12, 9),
         ("sv", 112, 22, 6, 3),
@@ -75,14 +105,25 @@ def test_flow_gives_the_reported_totals(built_db: Path) -> None:
 
 def test_searches_follow_section_2_1(built_db: Path) -> None:
     by_group = Counter(rows(built_db, "SELECT engine, language FROM searches"))
-    # 4 Norwegian, 3 Swedish and 3 Danish combinations in both engines; 2 x 2 English ones in Oria only.
-    assert by_group == Counter({("oria", "nb"): 4, ("scholar", "nb"): 4, ("oria", "sv"): 3,
-                                ("scholar", "sv"): 3, ("oria", "da"): 3, ("scholar", "da"): 3,
-                                ("oria", "en"): 4})
-    english = rows(built_db, "SELECT query, filters FROM searches WHERE id = "
-                             "'oria-en-career-guidance-refugee'")
-    assert english == [('"career guidance" AND refugee',
-                        '{"exclude_theses": true, "peer_reviewed_only": true}')]
+    # 4 Norwegian, 3 Swedish and 3 Danish combinations in both engines;
+    # 2 x 2 English ones in Oria only.
+    assert by_group == Counter(
+        {
+            ("oria", "nb"): 4,
+            ("scholar", "nb"): 4,
+            ("oria", "sv"): 3,
+            ("scholar", "sv"): 3,
+            ("oria", "da"): 3,
+            ("scholar", "da"): 3,
+            ("oria", "en"): 4,
+        }
+    )
+    english = rows(
+        built_db, "SELECT query, filters FROM searches WHERE id = 'oria-en-career-guidance-refugee'"
+    )
+    assert english == [
+        ('"career guidance" AND refugee', '{"exclude_theses": true, "peer_reviewed_only": true}')
+    ]
     assert rows(built_db, "SELECT DISTINCT year_from, year_to FROM searches") == [(2016, 2022)]
 
 
