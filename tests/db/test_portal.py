@@ -99,3 +99,9 @@ def test_metadata_is_in_norwegian_and_english_with_source_and_licence(portal: An
 def test_decisions_show_work_titles_not_raw_ids(portal: Any) -> None:
     page = get(portal, "/evidensbase/decisions?work_id__exact=1").text
     assert "Karriereveiledning for nyankomne innvandrere" in page
+
+
+def test_lists_are_shown_as_text_not_json(portal: Any) -> None:
+    page = get(portal, "/evidensbase/corpus?key__exact=stendal2019").text
+    assert "Norge / Norway; Sverige / Sweden; Danmark / Denmark; Finland / Finland" in page
+    assert "[&#34;Danmark" not in page and '["Danmark' not in page
