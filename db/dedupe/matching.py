@@ -108,18 +108,23 @@ class Verdict:
     method: str  # which rule decided, for the merge record
 
 
-def title_similarity(a: Record, b: Record) -> float:
-    """0-100: best of full titles, main titles, and a truncated title against the other's start."""
-    score = fuzz.ratio(a.title, b.title)
-    if score >= 99:
-        return score
+def title_similarity(a: Record, b: Record) -> tuple[float, bool]:
+    """0-100: best of full titles, main titles, and a truncated title against the other's start.
+
+    The flag says whether the full titles matched; otherwise only a part of one title did, which
+    needs the authors to confirm it.
+    """
+    full = fuzz.ratio(a.title, b.title)
+    if full >= 97:
+        return full, True
+    score = full
     if a.main and b.main and (a.main == a.title or b.main == b.title):
         # One of them lost its subtitle (Scholar, some catalogues): compare the main titles.
         score = max(score, fuzz.ratio(a.main, b.main) - 1)
     for short, long in ((a, b), (b, a)):
         if short.truncated and len(short.title) >= 30:
             score = max(score, fuzz.ratio(short.title, long.title[: len(short.title)]) - 1)
-    return score
+    return score, score == full
 
 
 def _authors_agree(a: Record, b: Record) -> bool | None:
@@ -147,9 +152,14 @@ def compare(a: Record, b: Record) -> Verdict:
     """Decide whether two records are the same publication."""
     if a.exact_id and a.exact_id == b.exact_id:
         return Verdict("same", 100.0, "engine_id")
-    similarity = title_similarity(a, b)
-    if a.numbers != b.numbers and (a.numbers or b.numbers) and not _truncated_prefix(a, b):
-        return Verdict("different", similarity, "title_numbers")
+    similarity, whole = title_similarity(a, b)
+    if a.numbers != b.numbers and (a.numbers or b.numbers):
+        if not _truncated_prefix(a, b):
+            return Verdict("different", similarity, "title_numbers")
+        if similarity >= 88:
+            # The ellipsis may have eaten 'Part II': only a person can tell which part it is.
+            return Verdict("maybe", similarity, "truncated_title_numbers")
+        return Verdict("different", similarity, "title_differs")
     if a.doi and b.doi:
         if a.doi == b.doi:
             if similarity >= 70:
@@ -157,6 +167,9 @@ def compare(a: Record, b: Record) -> Verdict:
             return Verdict("maybe", similarity, "doi_title_differs")
         return Verdict("different", similarity, "doi_differs")
     authors = _authors_agree(a, b)
+    if a.truncated and b.truncated and similarity < 100:
+        # Two snippets cut short: what follows the ellipsis (a part number) is unknown in both.
+        return Verdict("maybe", similarity, "both_truncated")
     gap = abs(a.year - b.year) if a.year and b.year else None
     shared_isbn = bool(set(a.isbns) & set(b.isbns))
     if shared_isbn and "book_chapter" not in (a.type, b.type):
@@ -176,7 +189,7 @@ def compare(a: Record, b: Record) -> Verdict:
     if similarity >= 95:
         if authors and year_ok:
             return Verdict("same", similarity, "fuzzy_title_authors")
-        if authors is None and year_ok and not short and similarity >= 97:
+        if authors is None and year_ok and not short and similarity >= 97 and whole:
             return Verdict("same", similarity, "fuzzy_title")
         return Verdict("maybe", similarity, "fuzzy_title_weak")
     if similarity >= 88:

@@ -112,6 +112,10 @@ _ORDINALS = {
     "forste": 1, "andre": 2, "tredje": 3, "fjerde": 4, "femte": 5,
 }  # fmt: skip
 _ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+(?:part|del|report|rapport|delrapport)")
+# 'Thirteenth' vs 'Sixteenth Rheumatism Review': spelled-out ordinals from 6th on are numbers.
+_SPELLED = "sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth"
+_SPELLED_MORE = "sixteenth seventeenth eighteenth nineteenth twentieth"
+_ORDINAL_WORDS = {w: i for i, w in enumerate(f"{_SPELLED} {_SPELLED_MORE}".split(), 6)}
 
 
 def title_numbers(folded_title: str) -> tuple[str, ...]:
@@ -125,6 +129,7 @@ def title_numbers(folded_title: str) -> tuple[str, ...]:
         found.append(str(_ROMAN.get(value, value)))
     for match in _ORDINAL.finditer(folded_title):
         found.append(str(_ORDINALS[match.group(1)]))
+    found.extend(str(_ORDINAL_WORDS[w]) for w in folded_title.split() if w in _ORDINAL_WORDS)
     parts = {m.start(1) for m in _PART.finditer(folded_title)}
     found.extend(m.group(0) for m in _NUMBER.finditer(folded_title) if m.start() not in parts)
     return tuple(sorted(set(found)))
