@@ -119,12 +119,21 @@ def run_bib_dedupe(records: list[dict[str, Any]]) -> tuple[float, list[int]]:
     return seconds, label
 
 
+def _peak_mb() -> float:
+    """Peak resident memory of this process since exec (VmHWM; ru_maxrss would count the parent)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     tool, data = sys.argv[1], Path(sys.argv[2])
     records = json.loads(data.read_text(encoding="utf-8"))
     runner = run_evidensbase if tool == "evidensbase" else run_bib_dedupe
     seconds, labels = runner(records)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    peak_mb = _peak_mb()
     json.dump({"seconds": seconds, "peak_mb": peak_mb, "labels": labels}, sys.stdout)
 
 

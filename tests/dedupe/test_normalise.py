@@ -71,6 +71,7 @@ def test_numbers_in_titles_tell_parts_apart() -> None:
     assert n.title_numbers(n.title_key("Evaluation. Part II: outcomes")) == ("2",)
     assert n.title_numbers(n.title_key("Evaluation. Part 2: outcomes")) == ("2",)
     assert n.title_numbers(n.title_key("Årsrapport 2019")) == ("2019",)
+    assert n.title_numbers(n.title_key("Rheumatism: (Thirteenth Rheumatism Review)")) == ("13",)
 
 
 def test_truncated_scholar_title_matches_the_full_one() -> None:
