@@ -1,4 +1,4 @@
-"""Subcommands of the database package: build and serve."""
+"""Subcommands of the database package: build, serve and (from db.dedupe) dedupe."""
 
 from __future__ import annotations
 
@@ -59,5 +59,8 @@ def serve(db_path: str, corpus_dir: Path, host: str, port: int) -> None:
 
 
 def register(group: click.Group) -> None:
+    from db.dedupe import commands as dedupe_commands
+
     group.add_command(build)
     group.add_command(serve)
+    dedupe_commands.register(group)

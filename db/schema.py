@@ -189,7 +189,52 @@ CREATE VIRTUAL TABLE works_fts USING fts5(
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# Dedupe: how hits became works. Every attachment of a hit to a work is a row of hit_links (closed by
+# a split, never deleted); every judged pair of hits is a row of hit_pairs (a person's judgement is
+# final); every field of a harvested work names the hit it was taken from.
+_V3_DEDUPE = """
+CREATE TABLE hit_links (
+    id INTEGER PRIMARY KEY,
+    hit_id INTEGER NOT NULL REFERENCES hits(id),
+    work_id INTEGER NOT NULL,         -- no foreign key: the record outlives a work merged away
+    work_key TEXT NOT NULL,           -- the work's stable key at the time
+    method TEXT NOT NULL,             -- new | engine_id | doi | isbn | fuzzy_title_authors | ... | person | split
+    matched_hit_id INTEGER REFERENCES hits(id),  -- the hit it was found to be the same as
+    score REAL,                       -- title similarity 0-100 (100 for identifiers)
+    actor TEXT NOT NULL CHECK (actor IN ('rule', 'person')),
+    decided_by TEXT NOT NULL,         -- 'evidensbase dedupe <version>' or the person's name
+    linked_at TEXT NOT NULL,
+    unlinked_at TEXT,                 -- set when a split or a merge moved the hit elsewhere
+    unlinked_by TEXT
+);
+CREATE INDEX hit_links_hit ON hit_links(hit_id);
+CREATE INDEX hit_links_work ON hit_links(work_id);
+
+CREATE TABLE hit_pairs (
+    id INTEGER PRIMARY KEY,
+    hit_a INTEGER NOT NULL REFERENCES hits(id),   -- the smaller hit id
+    hit_b INTEGER NOT NULL REFERENCES hits(id),
+    outcome TEXT NOT NULL CHECK (outcome IN ('same', 'different', 'maybe')),
+    score REAL,
+    method TEXT NOT NULL,
+    actor TEXT NOT NULL CHECK (actor IN ('rule', 'person')),
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    CHECK (hit_a < hit_b)
+);
+CREATE INDEX hit_pairs_pair ON hit_pairs(hit_a, hit_b);
+CREATE INDEX hit_pairs_open ON hit_pairs(outcome, actor);
+
+CREATE TABLE work_sources (
+    work_id INTEGER NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    field TEXT NOT NULL,              -- a column of works
+    hit_id INTEGER NOT NULL REFERENCES hits(id),
+    engine TEXT NOT NULL,
+    PRIMARY KEY (work_id, field)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3_DEDUPE]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Recreated on every open; a view holds no rows, so this never changes the database's content.

@@ -1,0 +1,141 @@
+"""One dedupe run in its own process: ``dedupe_run.py TOOL RECORDS.json`` prints JSON results.
+
+Run by dedupe_compare.py, so that each tool's peak memory (ru_maxrss) is its own. The clock covers
+the deduplication only (for evidensbase: ``dedupe_hits`` on a real SQLite file whose hits were
+stored beforehand; for bib-dedupe: prep, block, match and cluster), not reading the input.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def run_evidensbase(records: list[dict[str, Any]]) -> tuple[float, list[int]]:
+    from db.database import open_db
+    from db.dedupe import dedupe_hits
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        open_db(path).close()
+        conn = sqlite3.connect(path)
+        with conn:
+            conn.execute(
+                "INSERT INTO search_runs (id, engine, status, started_at) "
+                "VALUES (1, 'bench', 'complete', '2026-01-01')"
+            )
+            conn.executemany(
+                "INSERT INTO hits (id, run_id, engine, hit_key, title, authors, year, type, "
+                "container, publisher, doi, abstract, raw, fetched_at) "
+                "VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '2026-01-01')",
+                [
+                    (
+                        i + 1,
+                        r["engine"],
+                        f"{r['engine']}:{r['hit_key']}",
+                        r["title"],
+                        json.dumps(r.get("authors") or [], ensure_ascii=False),
+                        r.get("year"),
+                        r.get("type"),
+                        r.get("container"),
+                        r.get("publisher"),
+                        r.get("doi"),
+                        r.get("abstract"),
+                    )
+                    for i, r in enumerate(records)
+                ],
+            )
+        conn.close()
+        start = time.perf_counter()
+        dedupe_hits(path)
+        seconds = time.perf_counter() - start
+        conn = sqlite3.connect(path)
+        work_of = dict(conn.execute("SELECT id, work_id FROM hits"))
+        conn.close()
+    return seconds, [work_of[i + 1] for i in range(len(records))]
+
+
+_ENTRYTYPES = {
+    "journal_article": "article",
+    "report": "techreport",
+    "book": "book",
+    "book_chapter": "inbook",
+    "thesis": "phdthesis",
+}
+
+
+def _bib_author(names: list[dict[str, str]]) -> str:
+    parts = []
+    for name in names:
+        if name.get("family"):
+            parts.append(f"{name['family']}, {name.get('given') or ''}".strip(", "))
+        elif name.get("literal"):
+            parts.append(name["literal"])
+    return " and ".join(parts)
+
+
+def run_bib_dedupe(records: list[dict[str, Any]]) -> tuple[float, list[int]]:
+    import pandas as pd
+    from bib_dedupe.bib_dedupe import block, cluster, match, prep
+
+    frame = pd.DataFrame(
+        [
+            {
+                "ID": str(i),
+                "ENTRYTYPE": _ENTRYTYPES.get(r.get("type") or "", "misc"),
+                "title": r["title"] or "",
+                "author": _bib_author(r.get("authors") or []),
+                "year": str(r["year"]) if r.get("year") else "",
+                "journal": r.get("container") or "",
+                "booktitle": "",
+                "volume": "",
+                "number": "",
+                "pages": "",
+                "doi": r.get("doi") or "",
+                "abstract": r.get("abstract") or "",
+            }
+            for i, r in enumerate(records)
+        ]
+    )
+    start = time.perf_counter()
+    prepared = prep(frame, verbosity_level=0)
+    pairs = block(prepared, verbosity_level=0)
+    matched = match(pairs, verbosity_level=0)
+    groups = cluster(matched, verbosity_level=0)
+    seconds = time.perf_counter() - start
+    label = list(range(len(records)))
+    for group in groups:
+        members = sorted(int(x) for x in group)
+        for m in members:
+            label[m] = members[0]
+    return seconds, label
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process since exec (VmHWM; ru_maxrss would count the parent)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    tool, data = sys.argv[1], Path(sys.argv[2])
+    records = json.loads(data.read_text(encoding="utf-8"))
+    runner = run_evidensbase if tool == "evidensbase" else run_bib_dedupe
+    seconds, labels = runner(records)
+    peak_mb = _peak_mb()
+    json.dump({"seconds": seconds, "peak_mb": peak_mb, "labels": labels}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
