@@ -11,10 +11,11 @@ from db import open_db, schema_version
 from db.schema import SCHEMA_VERSION, apply_migrations
 
 
-def make_version_1_database(path: Path) -> None:
-    """What evidensbase's first schema wrote: provenance, one work, one person's decision."""
+def make_old_database(path: Path, version: int) -> None:
+    """A file at an older schema version, holding what every version has: provenance, one work
+    and one person's decision."""
     conn = sqlite3.connect(path)
-    assert apply_migrations(conn, target=1) == 0
+    assert apply_migrations(conn, target=version) == 0
     with conn:
         conn.execute(
             "INSERT INTO searches (id, engine, language, terms, query) VALUES "
@@ -41,13 +42,14 @@ def make_version_1_database(path: Path) -> None:
     conn.close()
 
 
-def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
+@pytest.mark.parametrize("old_version", range(1, SCHEMA_VERSION))
+def test_older_database_is_migrated_in_place(tmp_path: Path, old_version: int) -> None:
     path = tmp_path / "old.db"
-    make_version_1_database(path)
+    make_old_database(path, old_version)
 
     db = open_db(path)
 
-    assert schema_version(db) == SCHEMA_VERSION == 2
+    assert schema_version(db) == SCHEMA_VERSION
     assert db.execute("SELECT key, title FROM works").fetchall() == [
         ("w-legacy", "Kompetansekartlegging og karriereveiledning")
     ]
@@ -55,7 +57,17 @@ def test_version_1_database_is_migrated_in_place(tmp_path: Path) -> None:
     assert db.execute("SELECT reviewer, decision FROM decisions").fetchall() == [
         ("Kari", "include")
     ]
-    for table in ("quality", "codes", "summaries", "labels", "reported_yield", "works_fts"):
+    for table in (
+        "quality",
+        "codes",
+        "summaries",
+        "labels",
+        "reported_yield",
+        "works_fts",
+        "hit_links",
+        "hit_pairs",
+        "work_sources",
+    ):
         assert db[table].exists(), table
     # The derived views work on the migrated file.
     assert db.execute("SELECT last_decision FROM work_status WHERE work_id = 7").fetchone() == (
