@@ -26,11 +26,12 @@ _FOLD = str.maketrans(
 )  # fmt: skip
 
 # Words skipped when picking the title word of a citation key (en, nb/nn, sv, da).
-_STOPWORDS = frozenset(
+_STOPWORD_TEXT = (
     "a an the of on in for and to from with at by as is are "  # en
     "en ei et og i på av om til med som fra er det den de der "  # nb, nn, da
-    "ett och för att från till af".split(" ")  # sv, da
+    "ett och för att från till af"  # sv, da
 )
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
