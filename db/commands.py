@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from db.build import build_database
-from db.embedded import CorpusError
+from db.embedded import CORPUS_DIR, CorpusError
 from evidensbase.clikit import db_option
 
+corpus_option = click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=CORPUS_DIR,
+    show_default="the embedded 2016–2022 corpus",
+    help="Directory with protocol.yaml, yield.yaml and works/*.yaml.",
+)
 
-def _build(db_path: str) -> None:
+
+def _build(db_path: str, corpus_dir: Path) -> None:
     try:
-        report = build_database(db_path)
+        report = build_database(db_path, corpus_dir)
     except CorpusError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
@@ -28,20 +39,22 @@ def _build(db_path: str) -> None:
 
 @click.command()
 @db_option
-def build(db_path: str) -> None:
+@corpus_option
+def build(db_path: str, corpus_dir: Path) -> None:
     """Load the protocol and the report's coded 2016–2022 corpus into the database."""
-    _build(db_path)
+    _build(db_path, corpus_dir)
 
 
 @click.command()
 @db_option
+@corpus_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-def serve(db_path: str, host: str, port: int) -> None:
+def serve(db_path: str, corpus_dir: Path, host: str, port: int) -> None:
     """Build the database (a no-op when it is up to date), then publish it with Datasette."""
     from db.portal import serve_portal
 
-    _build(db_path)
+    _build(db_path, corpus_dir)
     serve_portal(db_path, host=host, port=port)
 
 

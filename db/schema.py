@@ -205,7 +205,6 @@ VIEWS: dict[str, str] = {
         SELECT w.id AS id,
                w.key AS key,
                w.authors_display AS authors,
-               json_extract(w.authors, '$[0].family') AS first_author_family,
                coalesce(json_extract(w.authors, '$[0].family'),
                         json_extract(w.authors, '$[0].literal')) AS first_author,
                w.year AS year,
@@ -216,9 +215,11 @@ VIEWS: dict[str, str] = {
                  WHERE l.vocabulary = 'type' AND l.value = w.type) AS type,
                (SELECT l.nb || ' / ' || l.en FROM labels l
                  WHERE l.vocabulary = 'language' AND l.value = w.language) AS language,
-               (SELECT json_group_array(l.nb || ' / ' || l.en) FROM codes c
-                  JOIN labels l ON l.vocabulary = 'country' AND l.value = c.value
-                 WHERE c.work_id = w.id AND c.field = 'country') AS countries,
+               (SELECT json_group_array(l.nb || ' / ' || l.en) FROM
+                  (SELECT l2.* FROM codes c JOIN labels l2
+                      ON l2.vocabulary = 'country' AND l2.value = c.value
+                    WHERE c.work_id = w.id AND c.field = 'country' ORDER BY l2.sort) AS l)
+                 AS countries,
                (SELECT l.nb || ' / ' || l.en FROM codes c
                   JOIN labels l ON l.vocabulary = 'group' AND l.value = c.value
                  WHERE c.work_id = w.id AND c.field = 'group') AS report_group,

@@ -39,6 +39,7 @@ def make_datasette(db_path: str | Path) -> Any:
         [str(db_path)],
         metadata=portal_metadata(db_path),
         template_dir=str(PORTAL_DIR / "templates"),
+        plugins_dir=str(PORTAL_DIR / "plugins"),
         settings={
             "default_page_size": 50,
             "facet_time_limit_ms": 500,
