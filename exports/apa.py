@@ -64,7 +64,27 @@ def reference_list(loaded: LoadedWorks, options: ExportOptions, flavour: str) ->
     for item in items:
         bibliography.register(Citation([CitationItem(item["id"])]))
     bibliography.sort()
-    return [_DOUBLE_STOP.sub(r"\1\2", str(entry)) for entry in bibliography.bibliography()]
+    entries = [_DOUBLE_STOP.sub(r"\1\2", str(entry)) for entry in bibliography.bibliography()]
+    return _add_year_suffixes(entries, [item.key for item in bibliography.items], items)
+
+
+def _add_year_suffixes(
+    entries: list[str], keys: list[str], items: list[dict[str, Any]]
+) -> list[str]:
+    """APA's 2017a/2017b for one author list with two works in a year (citeproc-py lacks it)."""
+    by_key = {str(item["id"]).lower(): item for item in items}
+    groups: dict[tuple[str, int], list[int]] = {}
+    for index, key in enumerate(keys):
+        item = by_key[key.lower()]
+        if "issued" in item:
+            year = item["issued"]["date-parts"][0][0]
+            authors = repr(item.get("author", []))
+            groups.setdefault((authors, year), []).append(index)
+    for (_, year), indexes in groups.items():
+        if len(indexes) > 1:
+            for letter, index in zip("abcdefghijklmnopqrstuvwxyz", indexes, strict=False):
+                entries[index] = entries[index].replace(f"({year})", f"({year}{letter})", 1)
+    return entries
 
 
 def write_apa_html(loaded: LoadedWorks, options: ExportOptions) -> str:

@@ -33,7 +33,7 @@ _LATEX_LETTERS = str.maketrans(
     {"æ": r"{\ae}", "Æ": r"{\AE}", "ø": r"{\o}", "Ø": r"{\O}", "å": r"{\aa}", "Å": r"{\AA}",
      "ä": r'{\"a}', "Ä": r'{\"A}', "ö": r'{\"o}', "Ö": r'{\"O}', "ü": r'{\"u}', "Ü": r'{\"U}',
      "é": r"{\'e}", "É": r"{\'E}", "ð": r"{\dh}", "Ð": r"{\DH}", "þ": r"{\th}", "Þ": r"{\TH}",
-     "ß": r"{\ss}", "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''",
+     "ß": r"{\ss}", "–": "--", "—": "---",
      "\u00a0": "~"}
 )  # fmt: skip
 
@@ -91,11 +91,13 @@ def bib_name(name: dict[str, str], latex: bool) -> str:
     if name.get("literal") or not name.get("family"):
         return "{" + encode(name.get("literal") or name.get("given") or "", latex) + "}"
     family = encode(name["family"], latex)
-    if " and " in f" {family} " or "," in family:
-        family = "{" + family + "}"
     if name.get("given"):
+        if " and " in f" {family} " or "," in family:
+            family = "{" + family + "}"
         return f"{family}, {encode(name['given'], latex)}"
-    return family
+    # A lone family name of several words would be read as given + family: brace it, which
+    # BibTeX cannot tell from an organisation.
+    return "{" + family + "}" if " " in family or "," in family else family
 
 
 def entry_type(work: ExportWork) -> str:
