@@ -156,7 +156,9 @@ def test_corpus_ris_parses_back_to_the_database_works(export_db: Path) -> None:
 
 def test_corpus_csljson_parses_back_to_the_database_works(export_db: Path) -> None:
     text, _ = _export(export_db, "csljson", ExportOptions())
-    _assert_same_as_database(parse_csljson(text), export_db)
+    parsed = parse_csljson(text)
+    _assert_same_as_database(parsed, export_db)
+    assert {w["type"] for w in parsed} == {"report", "article-journal", "chapter"}
 
 
 # --- property: work -> format -> parse -> work, with Nordic letters in names and titles ---------
