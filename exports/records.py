@@ -34,6 +34,7 @@ _STOPWORD_TEXT = (
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_ANY_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass
@@ -146,8 +147,10 @@ def _attach_codes(db: sqlite_utils.Database, works: list[ExportWork]) -> None:
 
 def ascii_fold(text: str) -> str:
     """'Kjærgård Søholt' → 'Kjaergard Soholt' (the corpus keys' folding)."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
 def base_cite_key(work: ExportWork) -> str:
@@ -155,8 +158,14 @@ def base_cite_key(work: ExportWork) -> str:
     first = work.authors[0] if work.authors else {}
     name = first.get("family") or first.get("literal") or "anon"
     author = "".join(_WORD.findall(ascii_fold(name))).lower() or "anon"
-    words = [w.lower() for w in _WORD.findall(ascii_fold(work.title or ""))]
-    word = next((w for w in words if w not in _STOPWORDS), words[0] if words else "")
+    word = ""
+    for raw in _ANY_WORD.findall(work.title or ""):
+        folded = "".join(_WORD.findall(ascii_fold(raw))).lower()
+        if folded and not word:
+            word = folded  # the first word, if every word is a stopword
+        if folded and folded not in _STOPWORDS:
+            word = folded
+            break
     return f"{author}{work.year or 'nd'}{word}"
 
 
