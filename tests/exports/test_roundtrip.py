@@ -30,6 +30,18 @@ def _decode(value: str) -> str:
     return _LATEX.latex_to_text(value)
 
 
+def _one_brace_group(value: str) -> bool:
+    """'{Kompetanse Norge}' (an organisation) but not '{\\"A}' (a letter) nor '{\\O}st'."""
+    if not (value.startswith("{") and value.endswith("}")) or value.startswith("{\\"):
+        return False
+    depth = 0
+    for i, char in enumerate(value):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0:
+            return i == len(value) - 1
+    return False
+
+
 def parse_bibtex(text: str) -> list[dict[str, Any]]:
     """BibTeX entries as work fields (authors as CSL names, title, year, type, publisher)."""
     library = bibtexparser.parse_string(
@@ -42,7 +54,7 @@ def parse_bibtex(text: str) -> list[dict[str, Any]]:
         authors = []
         for name in fields.get("author", []):
             whole = " ".join(name.last)
-            if not name.first and not name.von and whole.startswith("{") and whole.endswith("}"):
+            if not name.first and not name.von and _one_brace_group(whole):
                 authors.append({"literal": _decode(whole)})
                 continue
             person = {"family": _decode(" ".join(name.von + name.last))}
