@@ -1,0 +1,233 @@
+"""The works an export reads: one query over works and work_status, shared by every format.
+
+Also the citation keys (first author + year + first title word), unique within an export.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from exports.selection import Selection, ids_from_sql, selection_clause
+
+# Coded fields an export can carry (RIS KW/N1, BibTeX keywords, CSV columns).
+CODE_FIELDS = ("group", "method", "country", "theme")
+
+# Letters NFKD does not split into ASCII: the folding the corpus keys use (Søholt → soholt).
+_FOLD = str.maketrans(
+    {"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th",
+     "ß": "ss", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "œ": "oe", "Œ": "Oe"}
+)  # fmt: skip
+
+# Words skipped when picking the title word of a citation key (en, nb/nn, sv, da).
+_STOPWORD_TEXT = (
+    "a an the of on in for and to from with at by as is are "  # en
+    "en ei et og i på av om til med som fra er det den de der "  # nb, nn, da
+    "ett och för att från till af"  # sv, da
+)
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_ANY_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass
+class ExportWork:
+    """One work as every format sees it."""
+
+    id: int
+    key: str
+    title: str | None
+    authors: list[dict[str, str]]
+    year: int | None
+    type: str | None
+    container: str | None = None
+    publisher: str | None = None
+    place: str | None = None
+    pages: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    language: str | None = None
+    doi: str | None = None
+    isbn: str | None = None
+    issn: str | None = None
+    url: str | None = None
+    abstract: str | None = None
+    peer_reviewed: int | None = None
+    last_stage: int | None = None
+    last_decision: str | None = None
+    codes: dict[str, list[str]] = field(default_factory=dict)
+    cite_key: str = ""
+
+    @property
+    def report_number(self) -> str | None:
+        """A report's number (e.g. '2023:08') is kept in ``issue``, as CSL's ``number``."""
+        return self.issue if self.type == "report" else None
+
+    def stage_label(self) -> str:
+        """'included (stage 3)', 'excluded (stage 1)', 'unscreened'."""
+        if self.last_stage is None:
+            return "unscreened"
+        word = {"include": "included", "exclude": "excluded"}.get(self.last_decision or "", "maybe")
+        return f"{word} (stage {self.last_stage})"
+
+
+@dataclass
+class LoadedWorks:
+    """The selected works, in export order, and a warning for each incomplete one."""
+
+    works: list[ExportWork]
+    warnings: list[str]
+    labels: dict[tuple[str, str], dict[str, str]]
+
+
+_COLUMNS = (
+    "w.id, w.key, w.title, w.authors, w.year, w.type, w.container, w.publisher, w.place, "
+    "w.pages, w.volume, w.issue, w.language, w.doi, w.isbn, w.issn, w.url, w.abstract, "
+    "w.peer_reviewed, s.last_stage, s.last_decision"
+)
+
+
+def load_works(
+    db: sqlite_utils.Database, selection: Selection | None = None, with_codes: bool = True
+) -> LoadedWorks:
+    """Read the selected works, sorted by author, year and title, with unique citation keys."""
+    selection = selection or Selection()
+    where, params = selection_clause(db, selection)
+    only = ids_from_sql(db, selection.sql) if selection.sql else None
+    sql = (
+        f"SELECT {_COLUMNS} FROM works w JOIN work_status s ON s.work_id = w.id "
+        f"WHERE {where} ORDER BY w.authors_display COLLATE NOCASE, w.year, w.title, w.id"
+    )
+    works = []
+    warnings = []
+    for row in db.execute(sql, params):
+        if only is not None and row[0] not in only:
+            continue
+        work = ExportWork(*row[:3], json.loads(row[3] or "[]"), *row[4:])  # type: ignore[call-arg,misc]
+        missing = [name for name in ("title", "year") if not getattr(work, name)]
+        if missing:
+            warnings.append(
+                f"work {work.id} ({work.key}) has no {' and no '.join(missing)}: "
+                "exported with what it has"
+            )
+        works.append(work)
+    if with_codes and works:
+        _attach_codes(db, works)
+    assign_cite_keys(works)
+    labels = {
+        (vocabulary, value): {"nb": nb, "en": en}
+        for vocabulary, value, nb, en in db.execute(
+            "SELECT vocabulary, value, nb, en FROM labels"
+        ).fetchall()
+    }
+    return LoadedWorks(works, warnings, labels)
+
+
+def _attach_codes(db: sqlite_utils.Database, works: list[ExportWork]) -> None:
+    by_id = {work.id: work for work in works}
+    marks = ", ".join("?" for _ in CODE_FIELDS)
+    rows = db.execute(
+        f"SELECT c.work_id, c.field, c.value FROM codes c "
+        f"LEFT JOIN labels l ON l.vocabulary = c.field AND l.value = c.value "
+        f"WHERE c.field IN ({marks}) ORDER BY c.work_id, c.field, l.sort, c.value",
+        list(CODE_FIELDS),
+    )
+    for work_id, field_name, value in rows:
+        work = by_id.get(work_id)
+        if work is not None and value not in work.codes.setdefault(field_name, []):
+            work.codes[field_name].append(value)
+
+
+def ascii_fold(text: str) -> str:
+    """'Kjærgård Søholt' → 'Kjaergard Soholt' (the corpus keys' folding)."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+def base_cite_key(work: ExportWork) -> str:
+    """Author + year + first significant title word in ASCII: 'thomsen2016karriereveiledning'."""
+    first = work.authors[0] if work.authors else {}
+    name = first.get("family") or first.get("literal") or "anon"
+    author = "".join(_WORD.findall(ascii_fold(name))).lower() or "anon"
+    word = ""
+    for raw in _ANY_WORD.findall(work.title or ""):
+        folded = "".join(_WORD.findall(ascii_fold(raw))).lower()
+        if folded and not word:
+            word = folded  # the first word, if every word is a stopword
+        if folded and folded not in _STOPWORDS:
+            word = folded
+            break
+    return f"{author}{work.year or 'nd'}{word}"
+
+
+def assign_cite_keys(works: list[ExportWork]) -> None:
+    """Give each work a unique key; on a clash the lowest work id keeps the plain key."""
+    groups: dict[str, list[ExportWork]] = defaultdict(list)
+    for work in works:
+        groups[base_cite_key(work)].append(work)
+    taken = set(groups)
+    for base, members in groups.items():
+        members.sort(key=lambda w: w.id)
+        members[0].cite_key = base
+        n = 1
+        for work in members[1:]:
+            while True:
+                n += 1
+                candidate = f"{base}{_suffix(n)}"
+                if candidate not in taken:
+                    break
+            taken.add(candidate)
+            work.cite_key = candidate
+
+
+def _suffix(n: int) -> str:
+    """2 → 'b', 26 → 'z', 27 → 'ba' (like BibTeX key suffixes, never 'a' alone)."""
+    letters = ""
+    n -= 1
+    while True:
+        n, rest = divmod(n, 26)
+        letters = chr(ord("a") + rest) + letters
+        if n == 0:
+            return letters
+
+
+def label(
+    labels: dict[tuple[str, str], dict[str, str]], vocabulary: str, value: str, lang: str
+) -> str:
+    """The nb or en label of a coded value, or the value itself when it has none."""
+    entry: Any = labels.get((vocabulary, value))
+    return entry[lang] if entry else value
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Choices shared by the formats; each format reads the ones that concern it."""
+
+    latex: bool = False  # BibTeX: ASCII with LaTeX commands ({\o}, {\aa}) instead of UTF-8
+    excel: bool = False  # CSV: BOM, semicolons, formula-safe cells
+    screening: bool = False  # RIS/BibTeX/CSL-JSON: screening stage and codes as keywords and note
+    labels: str = "en"  # language of code labels: en or nb
+
+
+def screening_keywords(work: ExportWork, loaded: LoadedWorks, lang: str) -> list[str]:
+    """The work's themes as labels, for RIS KW, BibTeX keywords and CSL keyword."""
+    return [label(loaded.labels, "theme", t, lang) for t in work.codes.get("theme", [])]
+
+
+def screening_note(work: ExportWork, loaded: LoadedWorks, lang: str) -> str:
+    """'Screening: included (stage 3). Method: Qualitative. Countries: Norway.'"""
+    parts = [f"Screening: {work.stage_label()}"]
+    for field_name, heading in (("group", "Group"), ("method", "Method"), ("country", "Countries")):
+        values = [label(loaded.labels, field_name, v, lang) for v in work.codes.get(field_name, [])]
+        if values:
+            parts.append(f"{heading}: {', '.join(values)}")
+    return ". ".join(parts) + "."
