@@ -1,4 +1,4 @@
-"""Search runs and their hits: the only code that writes ``search_runs``, ``run_pages`` and ``hits``.
+"""Search runs and their hits: the only writer of ``search_runs``, ``run_pages`` and ``hits``.
 
 A run is one execution of a search (a crawl, or an imported file). Its status is a small state
 machine, changed only by :func:`set_run_status`:
@@ -193,9 +193,7 @@ def done_pages(db: sqlite_utils.Database, run_id: int) -> set[str]:
 def set_reported_total(db: sqlite_utils.Database, run_id: int, total: int | None) -> None:
     """Record the number of results the engine (or file) says there are."""
     with db.conn:
-        db.conn.execute(
-            "UPDATE search_runs SET reported_total = ? WHERE id = ?", (total, run_id)
-        )
+        db.conn.execute("UPDATE search_runs SET reported_total = ? WHERE id = ?", (total, run_id))
 
 
 def finish_run(

@@ -170,9 +170,7 @@ def _plan(
     spider_kwargs: dict[str, Any],
 ) -> PlannedRun:
     search_id = search["id"] if search else None
-    last = provenance.latest_run(
-        db, engine=engine, search_id=search_id, query=query, source=source
-    )
+    last = provenance.latest_run(db, engine=engine, search_id=search_id, query=query, source=source)
     if last is None or refresh:
         with db.conn:
             run_id = provenance.start_run(
@@ -253,7 +251,7 @@ def run_crawls(plans: list[PlannedRun], settings: Settings, state_dir: Path) -> 
         from twisted.internet import reactor
 
         if reactor.running:  # type: ignore[attr-defined]
-            reactor.stop()  # type: ignore[attr-defined]
+            reactor.stop()  # type: ignore[attr-defined,misc]
         return result
 
     deferred = crawl_all()

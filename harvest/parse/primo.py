@@ -34,7 +34,9 @@ def parse_primo_page(
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise PageError(f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from exc
+        raise PageError(
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
+        ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("docs"), list):
         raise PageError("not a Primo search answer: no 'docs' list")
     info = data.get("info") or {}
@@ -110,7 +112,7 @@ def _container_from_ispartof(value: str | None) -> str | None:
 
 def primo_query(terms: list[str]) -> str:
     """The ``q`` parameter: each term a clause on any field, ANDed (commas and semicolons, which
-    would break Primo's clause syntax, become spaces; a term with spaces is searched as a phrase)."""
+    would break Primo's clause syntax, become spaces; a term with spaces is a phrase)."""
     clauses = []
     for term in terms:
         value = " ".join(re.sub(r"[,;]", " ", term).split())
@@ -138,7 +140,8 @@ def primo_params(
     """The query string of one ``pnxs`` request (see ../shared/fixtures/SOURCE.md)."""
     include = []
     if year_from or year_to:
-        include.append(f"facet_searchcreationdate,exact,[{year_from or 1000} TO {year_to or 3000}]")
+        years = f"[{year_from or 1000} TO {year_to or 3000}]"
+        include.append(f"facet_searchcreationdate,exact,{years}")
     if language_code:
         include.append(f"facet_lang,exact,{language_code}")
     if peer_reviewed_only:

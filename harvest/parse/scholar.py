@@ -52,12 +52,12 @@ def parse_results_total(text: str | None) -> int | None:
     return int(digits) if digits else None
 
 
-def parse_scholar_page(html: str, *, page_url: str = SCHOLAR_BASE, rank_offset: int = 0) -> ScholarPage:
+def parse_scholar_page(
+    html: str, *, page_url: str = SCHOLAR_BASE, rank_offset: int = 0
+) -> ScholarPage:
     """Parse one saved result page."""
     sel = Selector(text=html)
-    total = parse_results_total(
-        " ".join(sel.css("#gs_ab_md ::text").getall()) or None
-    )
+    total = parse_results_total(" ".join(sel.css("#gs_ab_md ::text").getall()) or None)
     reason = block_reason(sel)
     if reason:
         return ScholarPage(total=None, blocked=reason)
@@ -72,7 +72,7 @@ def parse_scholar_page(html: str, *, page_url: str = SCHOLAR_BASE, rank_offset: 
     return ScholarPage(total=total, hits=hits)
 
 
-def _text(sel: Selector | None) -> str:
+def _text(sel: Any) -> str:
     if sel is None:
         return ""
     return " ".join("".join(sel.css("::text").getall()).split())
@@ -82,7 +82,9 @@ def scholar_hit(result: Selector, *, base: str = SCHOLAR_BASE) -> dict[str, Any]
     """One result (``div.gs_r``) as a hit; Scholar-only fields go into ``raw``."""
     ri = result.css("div.gs_ri")
     title_node = ri.css("h3.gs_rt")
-    markers = sorted(set(_MARKER.findall(" ".join(title_node.css(".gs_ctu ::text, .gs_ctc ::text").getall()))))
+    markers = sorted(
+        set(_MARKER.findall(" ".join(title_node.css(".gs_ctu ::text, .gs_ctc ::text").getall())))
+    )
     markers = [m for m in markers if m in {"CITATION", "BOOK", "PDF", "HTML", "DOC", "PS"}]
     title_parts = title_node.xpath(
         "./node()[not(self::span[contains(@class,'gs_ct')])]//text()"
@@ -91,7 +93,7 @@ def scholar_hit(result: Selector, *, base: str = SCHOLAR_BASE) -> dict[str, Any]
     title = " ".join("".join(title_parts).split()) or None
     url = title_node.css("a::attr(href)").get()
     byline = _text(ri.css("div.gs_a"))
-    authors_text, venue_text, host = (byline.split(" - ") + ["", ""])[:3]
+    authors_text, venue_text, host = ([*byline.split(" - "), "", ""])[:3]
     venue, year = _venue_year(venue_text)
     links = ri.css("div.gs_fl a")
     cited_by = versions = None
@@ -102,10 +104,10 @@ def scholar_hit(result: Selector, *, base: str = SCHOLAR_BASE) -> dict[str, Any]
         query = parse_qs(urlparse(href).query)
         if label.startswith("Cited by"):
             cited_by = int(re.sub(r"\D", "", label) or 0)
-            cluster_id = cluster_id or (query.get("cites") or [None])[0]
+            cluster_id = cluster_id or _first_param(query, "cites")
         elif re.match(r"All \d+ versions", label):
             versions = int(re.sub(r"\D", "", label))
-            cluster_id = (query.get("cluster") or [None])[0] or cluster_id
+            cluster_id = _first_param(query, "cluster") or cluster_id
     full_text = [
         {"kind": (_MARKER.search(_text(a)) or [None, None])[1], "url": a.attrib.get("href")}
         for a in result.css("div.gs_ggs a, div.gs_or_ggsm a")
@@ -148,6 +150,11 @@ def scholar_hit(result: Selector, *, base: str = SCHOLAR_BASE) -> dict[str, Any]
             "full_text": full_text,
         },
     }
+
+
+def _first_param(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
 
 
 def _venue_year(text: str) -> tuple[str | None, int | None]:

@@ -32,7 +32,7 @@ class HarvestSpider(scrapy.Spider):
     def fault(self, failure: Failure) -> None:
         """Errback: record why a request gave nothing; a 429 ends the run as blocked."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             status = failure.value.response.status
             if status == 429:
                 self.block(f"HTTP 429 Too Many Requests at {request.url}")
@@ -42,7 +42,9 @@ class HarvestSpider(scrapy.Spider):
             self.missing_offline.append(request.url)
             self.faults.append(f"not in the offline cache: {request.url}")
         else:
-            self.faults.append(f"{failure.type.__name__} at {request.url}: {failure.getErrorMessage()}")
+            self.faults.append(
+                f"{type(failure.value).__name__} at {request.url}: {failure.getErrorMessage()}"
+            )
 
     def block(self, reason: str) -> None:
         """Stop at once: the engine refused us. Nothing queued is fetched, nothing retried."""

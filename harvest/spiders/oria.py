@@ -117,10 +117,11 @@ class OriaSpider(HarvestSpider):
                 yield self.page_request(code, offset)
 
     def page_fault(self, failure: Failure) -> Any:
-        if failure.check(HttpError) and failure.value.response.status in (401, 403):
-            if self.token is None:
-                yield from self.ask_for_token(failure.request)  # type: ignore[attr-defined]
-                return
+        value = failure.value
+        status = value.response.status if isinstance(value, HttpError) else None
+        if status in (401, 403) and self.token is None:
+            yield from self.ask_for_token(failure.request)  # type: ignore[attr-defined]
+            return
         self.fault(failure)
 
     def ask_for_token(self, failed: scrapy.Request) -> Any:
