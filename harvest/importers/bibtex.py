@@ -6,6 +6,7 @@ skipped; LaTeX accents ({\\o}, \\"{o}) are decoded to letters.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,17 @@ from harvest.parse.names import clean_doi, csl_names, language_id, work_type, ye
 
 def read_bibtex(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Hits and problems from one BibTeX file."""
+    # bibtexparser also logs each failed block; we report them ourselves, with file and line.
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     library = bibtexparser.parse_string(
         read_text(path), append_middleware=[LatexDecodingMiddleware()]
     )
     problems = []
     for block in library.failed_blocks:
         error = getattr(block, "error", None)
-        reason = str(error).strip().splitlines()[0] if error else type(block).__name__
+        reason = (
+            getattr(error, "abort_reason", None) or str(error or "").strip() or type(block).__name__
+        ).strip()
         if type(block).__name__ == "DuplicateBlockKeyBlock":
             reason = f"duplicate key {getattr(block, 'key', '?')!r}"
         problems.append(f"{path}:{(block.start_line or 0) + 1}: BibTeX entry skipped: {reason}")

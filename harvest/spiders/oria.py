@@ -84,6 +84,8 @@ class OriaSpider(HarvestSpider):
             yield self.page_request(code, 0)
 
     def parse_page(self, response: Response, code: str | None, offset: int) -> Any:
+        if self.blocked:
+            return  # answers already on their way when the block came are not used
         key = f"{code or 'any'}:{offset}"
         link = (
             f"{self.root}/discovery/fulldisplay?docid={{docid}}"
