@@ -190,10 +190,13 @@ def done_pages(db: sqlite_utils.Database, run_id: int) -> set[str]:
     return {row[0] for row in rows}
 
 
-def set_reported_total(db: sqlite_utils.Database, run_id: int, total: int | None) -> None:
-    """Record the number of results the engine (or file) says there are."""
-    with db.conn:
-        db.conn.execute("UPDATE search_runs SET reported_total = ? WHERE id = ?", (total, run_id))
+def record_import(db: sqlite_utils.Database, run_id: int, records_read: int) -> None:
+    """An import run reads one "page" (the file) holding ``records_read`` records (the caller's
+    transaction commits)."""
+    db.conn.execute(
+        "UPDATE search_runs SET reported_total = ?, pages_fetched = 1 WHERE id = ?",
+        (records_read, run_id),
+    )
 
 
 def finish_run(
@@ -212,9 +215,10 @@ def finish_run(
 
 
 def _update_counts(db: sqlite_utils.Database, run_id: int) -> None:
+    # An import has no run_pages rows: its one page (the file) is counted by record_import.
     db.conn.execute(
         "UPDATE search_runs SET"
-        " pages_fetched = (SELECT count(*) FROM run_pages WHERE run_id = ?),"
+        " pages_fetched = max(pages_fetched, (SELECT count(*) FROM run_pages WHERE run_id = ?)),"
         " hits_fetched = (SELECT count(*) FROM hits WHERE run_id = ?) WHERE id = ?",
         (run_id, run_id, run_id),
     )

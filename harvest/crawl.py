@@ -21,6 +21,7 @@ from twisted.internet import defer
 
 from db import open_db, provenance, resolve_db_path
 from evidensbase import __version__
+from harvest.spiders.base import HarvestSpider
 from harvest.spiders.oria import OriaSpider
 from harvest.spiders.scholar import ScholarSpider, saved_pages
 
@@ -236,7 +237,7 @@ def crawl_settings(
 def run_crawls(plans: list[PlannedRun], settings: Settings, state_dir: Path) -> None:
     """Crawl the planned runs one after another (politeness: one engine, one stream at a time)."""
     process = CrawlerProcess(settings)
-    spiders = {"oria": OriaSpider, "scholar": ScholarSpider}
+    spiders: dict[str, type[HarvestSpider]] = {"oria": OriaSpider, "scholar": ScholarSpider}
 
     @defer.inlineCallbacks
     def crawl_all() -> Any:
@@ -244,7 +245,8 @@ def run_crawls(plans: list[PlannedRun], settings: Settings, state_dir: Path) -> 
             # Each run keeps its own Scrapy job state, so Ctrl-C and a rerun resume that run.
             jobdir = str(state_dir / "jobs" / str(plan.run_id))
             base = spiders[plan.engine]
-            spider = type(base.__name__, (base,), {"custom_settings": {"JOBDIR": jobdir}})
+            custom = {**(base.custom_settings or {}), "JOBDIR": jobdir}
+            spider = type(base.__name__, (base,), {"custom_settings": custom})
             yield process.crawl(spider, **plan.spider_kwargs)
 
     def stop(result: Any) -> Any:

@@ -80,10 +80,7 @@ def import_file(
                 run_id = last["id"]
                 provenance.set_run_status(db, run_id, provenance.RUNNING)
             new = provenance.store_hits(db, run_id, records)
-            db.conn.execute(
-                "UPDATE search_runs SET reported_total = ?, pages_fetched = 1 WHERE id = ?",
-                (len(records) + len(problems), run_id),
-            )
+            provenance.record_import(db, run_id, len(records) + len(problems))
             status = provenance.PARTIAL if problems else provenance.COMPLETE
             error = f"{len(problems)} record(s) rejected: {problems[0]}" if problems else None
             provenance.finish_run(db, run_id, status, error)

@@ -30,8 +30,20 @@ def saved_pages(directory: str | Path) -> list[Path]:
     return sorted(found, key=natural)
 
 
+def page_text(response: Response) -> str:
+    """The page as text. Browsers save Scholar pages as UTF-8 while the page still declares
+    ISO-8859-1 (see the recordings), so bytes that are valid UTF-8 are read as UTF-8; anything
+    else is read with the charset the page declares."""
+    try:
+        return response.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return str(getattr(response, "text", response.body.decode("latin-1")))
+
+
 class ScholarSpider(HarvestSpider):
     name = "scholar"
+    # Saved pages are local files: no server to be polite to.
+    custom_settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}  # noqa: RUF012
 
     def __init__(self, run_id: int | str, pages: str, **kwargs: Any):
         super().__init__(run_id, **kwargs)
@@ -52,7 +64,7 @@ class ScholarSpider(HarvestSpider):
     def parse_page(self, response: Response, index: int, name: str) -> Any:
         if self.blocked:
             return
-        text = response.text if hasattr(response, "text") else response.body.decode("utf-8")
+        text = page_text(response)
         page = parse_scholar_page(text, page_url=SCHOLAR_BASE, rank_offset=index * 10)
         if page.blocked:
             self.block(f"{page.blocked} in {name}")
