@@ -150,7 +150,7 @@ def _hit_values(run_id: int, engine: str, fetched_at: str, hit: Mapping[str, Any
         if name == "authors":
             value = json.dumps(value or [], ensure_ascii=False)
         elif name == "raw" and not isinstance(value, str):
-            value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+            value = json.dumps(value, ensure_ascii=False)  # in the engine's own key order
         elif name == "peer_reviewed" and value is not None:
             value = int(bool(value))
         values.append(value)
@@ -167,21 +167,42 @@ def store_page(
     url: str,
     hits: list[Mapping[str, Any]],
     reported_total: int | None = None,
+    commit: bool = True,
 ) -> int:
-    """Store one fetched page and its hits in one transaction; return how many hits were new."""
-    with db.conn:
+    """Store one fetched page and its hits, all or nothing; return how many hits were new.
+
+    With ``commit=False`` the page joins the open transaction (a savepoint keeps it whole) and the
+    caller commits a batch of pages with :func:`commit`: one disk sync per batch, not per page.
+    """
+    if not db.conn.in_transaction:
+        db.conn.execute("BEGIN")
+    db.conn.execute("SAVEPOINT store_page")
+    try:
         new = store_hits(db, run_id, hits)
-        db.conn.execute(
-            "INSERT OR REPLACE INTO run_pages (run_id, page_key, url, hits, fetched_at)"
+        page_new = db.conn.execute(
+            "INSERT OR IGNORE INTO run_pages (run_id, page_key, url, hits, fetched_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (run_id, page_key, url, len(hits), now()),
+        ).rowcount
+        db.conn.execute(
+            "UPDATE search_runs SET pages_fetched = pages_fetched + ?,"
+            " hits_fetched = hits_fetched + ?, reported_total = coalesce(?, reported_total)"
+            " WHERE id = ?",
+            (page_new, new, reported_total, run_id),
         )
-        if reported_total is not None:
-            db.conn.execute(
-                "UPDATE search_runs SET reported_total = ? WHERE id = ?", (reported_total, run_id)
-            )
-        _update_counts(db, run_id)
+    except BaseException:
+        db.conn.execute("ROLLBACK TO store_page")
+        db.conn.execute("RELEASE store_page")
+        raise
+    db.conn.execute("RELEASE store_page")
+    if commit:
+        db.conn.commit()
     return new
+
+
+def commit(db: sqlite_utils.Database) -> None:
+    """Commit the pages stored with ``commit=False`` so far."""
+    db.conn.commit()
 
 
 def done_pages(db: sqlite_utils.Database, run_id: int) -> set[str]:

@@ -1,12 +1,15 @@
 """Pages of hits into the database, and the run's final status when the crawl ends.
 
-Each page is stored with its hits in one transaction (db.provenance.store_page), so a kill leaves
-whole pages only; the run stays ``running`` and the next harvest resumes it.
+Each page is stored with its hits as a whole (db.provenance.store_page); pages are committed in
+batches (every ``COMMIT_SECONDS``, and at the end), so a kill loses at most the last second of pages
+and never half a page. The run stays ``running`` and the next harvest resumes it: the pages the
+kill lost are served again from the HTTP cache.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 from scrapy import Spider, signals
@@ -15,10 +18,13 @@ from scrapy.crawler import Crawler
 from db import open_db, provenance
 from harvest.spiders.base import HarvestSpider
 
+COMMIT_SECONDS = 0.5
+
 
 class ProvenancePipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        self.last_commit = time.monotonic()
         self.db_path = crawler.settings.get("EVIDENSBASE_DB")
         self.db: Any = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -40,7 +46,11 @@ class ProvenancePipeline:
             url=item["url"],
             hits=item["hits"],
             reported_total=item.get("reported_total"),
+            commit=False,
         )
+        if time.monotonic() - self.last_commit >= COMMIT_SECONDS:
+            provenance.commit(self.db)
+            self.last_commit = time.monotonic()
         run = provenance.get_run(self.db, spider.run_id)
         total = run["reported_total"] if run["reported_total"] is not None else "?"
         # The progress line: on stderr, so the command's summary on stdout stays clean.
@@ -59,6 +69,7 @@ class ProvenancePipeline:
         assert isinstance(spider, HarvestSpider)
         if self.db is None:
             self.db = open_db(self.db_path)
+        provenance.commit(self.db)
         status, error = outcome(spider, reason, self.db)
         provenance.finish_run(self.db, spider.run_id, status, error)
         self.db.close()

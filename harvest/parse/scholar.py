@@ -31,10 +31,12 @@ class ScholarPage:
     blocked: str | None = None
 
 
-def block_reason(sel: Selector) -> str | None:
+def block_reason(sel: Selector, *, has_results: bool = False) -> str | None:
     """Why this page is a block page, or None."""
     if sel.css("#gs_captcha_ccl, #gs_captcha_f, form#captcha-form, #recaptcha"):
         return "Google Scholar answered with a CAPTCHA ('Please show you're not a robot')"
+    if has_results:
+        return None  # the 'sorry' page has no results; reading all text of a results page is slow
     text = " ".join(sel.css("body ::text").getall()[:400]).lower()
     if "unusual traffic" in text or "our systems have detected" in text:
         return "Google Scholar answered 'unusual traffic from your computer network'"
@@ -58,12 +60,12 @@ def parse_scholar_page(
     """Parse one saved result page."""
     sel = Selector(text=html)
     total = parse_results_total(" ".join(sel.css("#gs_ab_md ::text").getall()) or None)
-    reason = block_reason(sel)
-    if reason:
-        return ScholarPage(total=None, blocked=reason)
     results = sel.xpath(
         "//div[contains(concat(' ', normalize-space(@class), ' '), ' gs_r ')][div[@class='gs_ri']]"
     )
+    reason = block_reason(sel, has_results=bool(results))
+    if reason:
+        return ScholarPage(total=None, blocked=reason)
     hits = []
     for index, result in enumerate(results):
         hit = scholar_hit(result, base=page_url)
