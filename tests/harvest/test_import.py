@@ -136,3 +136,20 @@ def test_a_broken_file_is_named_with_its_line_and_nothing_stored_is_lost(
     assert f"{broken}:3: not valid JSON" in result.output
     assert sql(built_db, "SELECT count(*) AS n FROM hits") == [{"n": 1}]
     assert [r["engine"] for r in sql(built_db, "SELECT engine FROM search_runs")] == ["primo-json"]
+
+
+def test_runs_lists_each_run_with_status_counts_and_the_rejection(built_db: Path) -> None:
+    empty = CliRunner().invoke(main, ["runs", "--db", str(built_db)])
+    assert empty.output.strip() == "no search runs yet"
+    run_import(
+        built_db,
+        str(PRIMO / "davzavada_dawmain__search-cdi-article.json"),
+        "--format",
+        "primo-json",
+    )
+    run_import(built_db, str(DATA / "synthetic_oria_export.ris"), "--format", "ris")
+    listed = CliRunner().invoke(main, ["runs", "--db", str(built_db)]).output.splitlines()
+    assert listed[0].split()[:6] == ["id", "status", "engine", "pages", "hits", "total"]
+    assert listed[1].split()[:6] == ["2", "partial", "ris", "1", "3", "4"]  # newest first
+    assert "1 record(s) rejected" in listed[2] and "synthetic_oria_export.ris:25" in listed[2]
+    assert listed[3].split()[:6] == ["1", "complete", "primo-json", "1", "1", "1"]
