@@ -5,7 +5,8 @@ Three configurations, each a fresh database and cache, each run in its own proce
 reactor starts once per process), alternated over ``--rounds``; medians reported:
 - ``full``: the real harvest (HTTP cache on, pipeline into SQLite), as a user runs it;
 - ``no-pipeline``: the same crawl with ITEM_PIPELINES off — the peer: Scrapy, our spider and parser;
-- ``no-cache``: the real pipeline, HTTP cache off.
+- ``no-cache``: the real pipeline, HTTP cache off;
+- ``dbm-cache``: the real pipeline, Scrapy's DBM cache storage instead of the filesystem one.
 Also timed in-process: ``db.provenance.store_page`` alone for the same 1,000 pages of 50 hits.
 
     .venv/bin/python bench/harvest_crawl.py [--pages 1000] [--rounds 3]
@@ -48,6 +49,10 @@ CONFIGS = {
     "full": {"LOG_LEVEL": "ERROR"},
     "no-pipeline": {"LOG_LEVEL": "ERROR", "ITEM_PIPELINES": {}},
     "no-cache": {"LOG_LEVEL": "ERROR", "HTTPCACHE_ENABLED": False},
+    "dbm-cache": {
+        "LOG_LEVEL": "ERROR",
+        "HTTPCACHE_STORAGE": "scrapy.extensions.httpcache.DbmCacheStorage",
+    },
 }
 
 
