@@ -234,7 +234,21 @@ CREATE TABLE work_sources (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3_DEDUPE]
+# Harvest: which pages of a run are stored, so an interrupted run resumes where it stopped and a
+# page is stored together with its hits or not at all.
+_V4_HARVEST = """
+CREATE TABLE run_pages (
+    run_id INTEGER NOT NULL REFERENCES search_runs(id),
+    page_key TEXT NOT NULL,           -- 'nor:50' (language code and offset), or a saved page's file name
+    url TEXT NOT NULL,
+    hits INTEGER NOT NULL,            -- results on the page (before de-duplication within the run)
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, page_key)
+);
+CREATE INDEX hits_run ON hits(run_id, rank);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3_DEDUPE, _V4_HARVEST]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Recreated on every open; a view holds no rows, so this never changes the database's content.

@@ -1,9 +1,154 @@
-"""Subcommands of this package (none yet)."""
+"""Subcommands of the harvest package: ``harvest``, ``import`` and ``runs``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from evidensbase.clikit import db_option
+
+
+@click.command()
+@db_option
+@click.option("--engine", type=click.Choice(["oria", "scholar"]), required=True)
+@click.option("--search", "search_ids", multiple=True, help="Search id (repeatable); default: all.")
+@click.option("--base-url", help="Primo VE server to ask instead of Oria (e.g. a local replay).")
+@click.option(
+    "--pages",
+    "pages_dir",
+    type=click.Path(file_okay=False, exists=True),
+    help="Directory of Google Scholar result pages saved from a browser.",
+)
+@click.option("--query", help="What the saved Scholar pages were a search for (provenance).")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop each search after N pages.")
+@click.option("--offline", is_flag=True, help="Use the HTTP cache only; list what it lacks.")
+@click.option("--refresh", is_flag=True, help="Start a new run and ask the engine again.")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (0: off).")
+@click.option("--contact", envvar="EVIDENSBASE_CONTACT", help="E-mail sent in the User-Agent.")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False),
+    help="HTTP cache and job state (default: <db name>-harvest/ beside the database).",
+)
+def harvest(
+    db_path: str,
+    engine: str,
+    search_ids: tuple[str, ...],
+    base_url: str | None,
+    pages_dir: str | None,
+    query: str | None,
+    max_pages: int | None,
+    offline: bool,
+    refresh: bool,
+    delay: float | None,
+    contact: str | None,
+    state_dir: str | None,
+) -> None:
+    """Run the protocol's searches in an engine and store every hit with its search run."""
+    from harvest.crawl import HarvestError
+    from harvest.crawl import harvest as run_harvest
+
+    try:
+        results = run_harvest(
+            db_path,
+            engine=engine,
+            search_ids=list(search_ids) or None,
+            base_url=base_url,
+            pages_dir=pages_dir,
+            query=query,
+            max_pages=max_pages,
+            offline=offline,
+            refresh=refresh,
+            delay=delay,
+            contact=contact,
+            state_dir=Path(state_dir) if state_dir else None,
+        )
+    except HarvestError as exc:
+        raise click.ClickException(str(exc)) from exc
+    failed = False
+    for plan, run in results:
+        click.echo(
+            f"run {run['id']} ({plan.mode}) {plan.search_id or plan.source}: {run['status']}, "
+            f"{run['pages_fetched']} pages, {run['hits_fetched']} hits, "
+            f"engine total {run['reported_total'] if run['reported_total'] is not None else '?'}"
+        )
+        if run["error"]:
+            click.echo(f"  {run['error']}", err=run["status"] != "complete")
+        failed = failed or run["status"] in ("blocked", "failed")
+    if failed:
+        raise SystemExit(1)
+
+
+@click.command(name="import")
+@db_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["ris", "bibtex", "pop-csv", "primo-json"]),
+    required=True,
+)
+@click.option("--search", "search_id", help="The protocol search these results came from.")
+@click.option("--query", help="The search string the export was made with (provenance).")
+def import_files(
+    db_path: str, files: tuple[str, ...], file_format: str, search_id: str | None, query: str | None
+) -> None:
+    """Import exported results (RIS, BibTeX, Publish or Perish CSV, Primo JSON) as hits."""
+    from harvest.importers import ImportError_, import_file
+
+    rejected_any = False
+    for path in files:
+        try:
+            report = import_file(
+                db_path, Path(path), file_format=file_format, search_id=search_id, query=query
+            )
+        except ImportError_ as exc:
+            raise click.ClickException(str(exc)) from exc
+        for problem in report.problems:
+            click.echo(f"rejected: {problem}", err=True)
+        click.echo(
+            f"{path}: run {report.run_id}: {report.read} read, {report.imported} imported "
+            f"({report.new} new), {len(report.problems)} rejected"
+        )
+        rejected_any = rejected_any or bool(report.problems)
+    if rejected_any:
+        raise SystemExit(2)
+
+
+@click.command()
+@db_option
+@click.option("--limit", type=int, default=50, show_default=True)
+def runs(db_path: str, limit: int) -> None:
+    """List search runs: status, pages, hits and the engine's total."""
+    from db import open_db
+    from db.provenance import list_runs
+
+    db = open_db(db_path)
+    try:
+        rows = list_runs(db, limit)
+    finally:
+        db.close()
+    if not rows:
+        click.echo("no search runs yet")
+        return
+    click.echo(
+        f"{'id':>4}  {'status':<8}  {'engine':<10}  {'pages':>5}  {'hits':>6}  {'total':>7}  "
+        "started               search / source"
+    )
+    for run in rows:
+        total = run["reported_total"] if run["reported_total"] is not None else "?"
+        click.echo(
+            f"{run['id']:>4}  {run['status']:<8}  {run['engine']:<10}  {run['pages_fetched']:>5}  "
+            f"{run['hits_fetched']:>6}  {total!s:>7}  {run['started_at']:<20}  "
+            f"{run['search_id'] or run['source']}"
+        )
+        if run["error"]:
+            click.echo(f"{'':>6}{run['error']}")
 
 
 def register(group: click.Group) -> None:
     """Add this package's subcommands to the ``evidensbase`` group."""
+    group.add_command(harvest)
+    group.add_command(import_files)
+    group.add_command(runs)

@@ -67,6 +67,7 @@ def test_older_database_is_migrated_in_place(tmp_path: Path, old_version: int) -
         "hit_links",
         "hit_pairs",
         "work_sources",
+        "run_pages",
     ):
         assert db[table].exists(), table
     # The derived views work on the migrated file.

@@ -1,0 +1,96 @@
+"""Importers: files researchers export by hand, stored as hits with a search run of their own.
+
+One reader per format (``READERS``): a path in, ``(records, problems)`` out, where each record is a
+hit and each problem names the file and line of a malformed record that was skipped. The import of a
+file is one transaction; importing the same file again (same format, search and query) adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from db import open_db, provenance
+from evidensbase import __version__
+from harvest.importers.bibtex import read_bibtex
+from harvest.importers.popcsv import read_pop_csv
+from harvest.importers.primojson import read_primo_json
+from harvest.importers.ris import read_ris
+from harvest.importers.text import ImportFileError
+
+Reader = Callable[[Path], tuple[list[dict[str, Any]], list[str]]]
+READERS: dict[str, Reader] = {
+    "ris": read_ris,
+    "bibtex": read_bibtex,
+    "pop-csv": read_pop_csv,
+    "primo-json": read_primo_json,
+}
+
+ImportError_ = ImportFileError  # the name the CLI catches
+__all__ = ["READERS", "ImportFileError", "ImportReport", "import_file"]
+
+
+@dataclass
+class ImportReport:
+    """What one file gave: records read, imported (new among them) and rejected."""
+
+    path: Path
+    run_id: int
+    read: int
+    imported: int
+    new: int
+    problems: list[str] = field(default_factory=list)
+
+
+def import_file(
+    db_path: str | Path,
+    path: Path,
+    *,
+    file_format: str,
+    search_id: str | None = None,
+    query: str | None = None,
+) -> ImportReport:
+    """Read one exported file and store its records as hits of an import run."""
+    if file_format not in READERS:
+        raise ImportFileError(f"{path}: unknown format {file_format!r}")
+    records, problems = READERS[file_format](path)  # raises before the database is touched
+    db = open_db(db_path)
+    try:
+        if search_id is not None and db["searches"].count_where("id = ?", [search_id]) == 0:
+            raise ImportFileError(f"unknown search {search_id!r}; see the searches table")
+        if search_id is not None and query is None:
+            query = db.table("searches").get(search_id)["query"]
+        source = str(path.resolve())
+        with db.conn:
+            last = provenance.latest_run(
+                db, engine=file_format, search_id=search_id, query=query, source=source
+            )
+            if last is None:
+                run_id = provenance.start_run(
+                    db,
+                    engine=file_format,
+                    query=query,
+                    source=source,
+                    tool=f"evidensbase {__version__} import",
+                    search_id=search_id,
+                )
+            else:
+                run_id = last["id"]
+                provenance.set_run_status(db, run_id, provenance.RUNNING)
+            new = provenance.store_hits(db, run_id, records)
+            provenance.record_import(db, run_id, len(records) + len(problems))
+            status = provenance.PARTIAL if problems else provenance.COMPLETE
+            error = f"{len(problems)} record(s) rejected: {problems[0]}" if problems else None
+            provenance.finish_run(db, run_id, status, error)
+    finally:
+        db.close()
+    return ImportReport(
+        path=path,
+        run_id=run_id,
+        read=len(records) + len(problems),
+        imported=len(records),
+        new=new,
+        problems=problems,
+    )

@@ -1,0 +1,96 @@
+"""RIS exports (Oria, Zotero, EndNote, Scholar's "Import into RefMan") via rispy.
+
+The file is split into records at ``TY``/``ER`` so each record is parsed, and rejected, on its own:
+a record with a line that is not a ``XX  - value`` tag, no ``TY``, or no ``ER`` is reported with the
+file and line and skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import rispy
+
+from harvest.importers.text import read_text, record_key
+from harvest.parse.names import clean_doi, csl_names, first, language_id, work_type, year_of
+
+_TAG = re.compile(r"^([A-Z][A-Z0-9])  -( (.*))?$")
+
+
+def read_ris(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Hits and problems from one RIS file."""
+    records: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for start, lines, problem in _split(read_text(path)):
+        if problem:
+            problems.append(f"{path}:{problem}")
+            continue
+        try:
+            (entry,) = rispy.loads("\n".join(lines) + "\n")
+        except Exception as exc:  # rispy raises bare KeyError/ValueError on odd records
+            problems.append(f"{path}:{start}: RIS record not readable ({exc!r})")
+            continue
+        records.append(ris_hit(entry))
+    return records, problems
+
+
+def _split(text: str) -> list[tuple[int, list[str], str | None]]:
+    """(first line number, lines, problem) for each record."""
+    out: list[tuple[int, list[str], str | None]] = []
+    current: list[str] = []
+    start = 0
+    problem: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.rstrip()
+        if not line.strip():
+            continue
+        match = _TAG.match(line)
+        tag = match.group(1) if match else None
+        if tag == "TY":
+            if current:
+                out.append((start, current, problem or f"{start}: record has no ER line"))
+            current, start, problem = [line], number, None
+        elif not current:
+            problem_line = f"{number}: text outside a record (expected 'TY  - '): {line[:40]!r}"
+            out.append((number, [], problem_line))
+        else:
+            current.append(line)
+            if tag is None and problem is None:
+                problem = f"{number}: not a RIS tag line ('XX  - value'): {line[:40]!r}"
+            if tag == "ER":
+                out.append((start, current, problem))
+                current, problem = [], None
+    if current:
+        out.append((start, current, problem or f"{start}: record has no ER line"))
+    return out
+
+
+def ris_hit(entry: dict[str, Any]) -> dict[str, Any]:
+    """One rispy entry as a hit."""
+    authors = entry.get("authors") or entry.get("first_authors") or []
+    serial = entry.get("issn")
+    isbn = serial if serial and re.sub(r"[^0-9Xx]", "", serial).__len__() in (10, 13) else None
+    urls = entry.get("urls") or []
+    key = entry.get("accession_number") or entry.get("id")
+    return {
+        "hit_key": f"ris:{key}" if key else record_key("ris", entry),
+        "title": entry.get("title") or entry.get("primary_title"),
+        "authors": csl_names(authors),
+        "year": year_of(entry.get("year"), entry.get("publication_year"), entry.get("date")),
+        "type": work_type(entry.get("type_of_reference")),
+        "language": language_id(entry.get("language")),
+        "container": entry.get("secondary_title")
+        or entry.get("journal_name")
+        or entry.get("alternate_title3")
+        or entry.get("alternate_title1"),
+        "publisher": entry.get("publisher"),
+        "doi": clean_doi(entry.get("doi")),
+        "isbn": isbn,
+        "issn": None if isbn else serial,
+        "url": first(urls),
+        "abstract": entry.get("abstract") or entry.get("notes_abstract"),
+        "peer_reviewed": None,
+        "raw": entry,
+    }

@@ -1,0 +1,166 @@
+"""Primo VE (Oria) search answers (``/primaws/rest/pub/pnxs``) as hits.
+
+Field sources, in order of preference: ``pnx.display`` (what the catalogue shows), ``pnx.addata``
+(citation data), ``pnx.facets`` and ``pnx.control`` (record id). The whole doc is kept as ``raw``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from harvest.parse.names import clean_doi, csl_names, first, language_id, work_type, year_of
+
+
+class PageError(ValueError):
+    """A page that cannot be read (truncated or not the expected shape)."""
+
+
+@dataclass
+class PrimoPage:
+    """One answer: the engine's total and the hits on this page."""
+
+    total: int | None
+    hits: list[dict[str, Any]] = field(default_factory=list)
+
+
+def parse_primo_page(
+    body: str | bytes, *, offset: int = 0, record_link: str | None = None
+) -> PrimoPage:
+    """Parse one JSON answer; ``record_link`` is a format string with ``{docid}`` for the URL."""
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise PageError(
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
+        ) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("docs"), list):
+        raise PageError("not a Primo search answer: no 'docs' list")
+    info = data.get("info") or {}
+    total = info.get("total")
+    hits = []
+    for index, doc in enumerate(data["docs"]):
+        hit = primo_hit(doc, record_link=record_link)
+        if hit is None:
+            raise PageError(f"doc {index} has no pnx.control.recordid")
+        hit["rank"] = offset + index + 1
+        hits.append(hit)
+    return PrimoPage(total=int(total) if total is not None else None, hits=hits)
+
+
+def primo_hit(doc: dict[str, Any], *, record_link: str | None = None) -> dict[str, Any] | None:
+    """One Primo doc as a hit (None when it has no record id)."""
+    pnx = doc.get("pnx") or {}
+    display = pnx.get("display") or {}
+    addata = pnx.get("addata") or {}
+    facets = pnx.get("facets") or {}
+    control = pnx.get("control") or {}
+    search = pnx.get("search") or {}
+    record_id = first(control.get("recordid"))
+    if not record_id:
+        return None
+    identifiers = display.get("identifier") or []
+    levels = set(display.get("lds50") or []) | set(facets.get("toplevel") or [])
+    link = record_link.format(docid=record_id) if record_link else doc.get("@id")
+    return {
+        "hit_key": record_id,
+        "title": first(display.get("title")) or first(addata.get("atitle")),
+        "authors": csl_names(display.get("creator") or addata.get("au") or [])
+        or csl_names(display.get("contributor")),
+        "year": year_of(
+            first(addata.get("risdate")),
+            first(facets.get("creationdate")),
+            first(display.get("creationdate")),
+            first(search.get("creationdate")),
+            first(addata.get("date")),
+        ),
+        "type": work_type(first(display.get("type")) or first(addata.get("genre"))),
+        "language": language_id(first(display.get("language")) or first(facets.get("language"))),
+        "container": first(addata.get("jtitle"))
+        or first(addata.get("btitle"))
+        or _container_from_ispartof(first(display.get("ispartof"))),
+        "publisher": first(display.get("publisher")) or first(addata.get("pub")),
+        "doi": clean_doi(first(addata.get("doi")) or _identifier(identifiers, "DOI")),
+        "isbn": first(addata.get("isbn")) or _identifier(identifiers, "ISBN"),
+        "issn": first(addata.get("issn"))
+        or _identifier(identifiers, "ISSN")
+        or first(addata.get("eissn")),
+        "url": link,
+        "abstract": first(display.get("description")) or first(addata.get("abstract")),
+        "peer_reviewed": "peer_reviewed" in levels,
+        "raw": doc,
+    }
+
+
+def _identifier(identifiers: list[str], kind: str) -> str | None:
+    for value in identifiers:
+        label, _, rest = value.partition(":")
+        if label.strip().upper() == kind and rest.strip():
+            return rest.strip().split(";")[0].strip()
+    return None
+
+
+def _container_from_ispartof(value: str | None) -> str | None:
+    # 'Michigan quarterly review, 2016-06, Vol.55 (3), p.367' -> the part before the date
+    if not value:
+        return None
+    return re.split(r",\s*(?:\d{4}|Vol\.)", value, maxsplit=1)[0].strip() or None
+
+
+def primo_query(terms: list[str]) -> str:
+    """The ``q`` parameter: each term a clause on any field, ANDed (commas and semicolons, which
+    would break Primo's clause syntax, become spaces; a term with spaces is a phrase)."""
+    clauses = []
+    for term in terms:
+        value = " ".join(re.sub(r"[,;]", " ", term).split())
+        if " " in value:
+            value = f'"{value}"'
+        clauses.append(f"any,contains,{value}")
+    return ",AND;".join(clauses)
+
+
+def primo_params(
+    *,
+    terms: list[str],
+    language_code: str | None,
+    year_from: int | None,
+    year_to: int | None,
+    peer_reviewed_only: bool,
+    exclude_theses: bool,
+    offset: int,
+    limit: int,
+    vid: str,
+    inst: str,
+    tab: str,
+    scope: str,
+) -> str:
+    """The query string of one ``pnxs`` request (see ../shared/fixtures/SOURCE.md)."""
+    include = []
+    if year_from or year_to:
+        years = f"[{year_from or 1000} TO {year_to or 3000}]"
+        include.append(f"facet_searchcreationdate,exact,{years}")
+    if language_code:
+        include.append(f"facet_lang,exact,{language_code}")
+    if peer_reviewed_only:
+        include.append("facet_tlevel,exact,peer_reviewed")
+    params: list[tuple[str, str]] = [
+        ("q", primo_query(terms)),
+        ("offset", str(offset)),
+        ("limit", str(limit)),
+        ("sort", "rank"),
+        ("vid", vid),
+        ("tab", tab),
+        ("scope", scope),
+        ("inst", inst),
+        ("lang", "en"),
+        ("skipDelivery", "Y"),
+        ("pcAvailability", "false"),
+    ]
+    if include:
+        params.append(("qInclude", "|,|".join(include)))
+    if exclude_theses:
+        params.append(("qExclude", "facet_rtype,exact,dissertations"))
+    return urlencode(params)

@@ -1,0 +1,1 @@
+"""One spider per engine: ``oria`` (Primo VE JSON) and ``scholar`` (saved result pages)."""
