@@ -189,7 +189,14 @@ CREATE VIRTUAL TABLE works_fts USING fts5(
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# Screening: a decision either screens a work or resolves a conflict between reviewers (a third
+# decision). Old rows are screening decisions.
+_V3_SCREENING = """
+ALTER TABLE decisions ADD COLUMN role TEXT NOT NULL DEFAULT 'screen'
+    CHECK (role IN ('screen', 'resolve'));
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3_SCREENING]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Recreated on every open; a view holds no rows, so this never changes the database's content.
