@@ -1,6 +1,6 @@
 """Side-by-side: evidensbase's ranking vs ASReview LAB 3.0.8 (ELAS u4) on three labelled reviews.
 
-    .venv/bin/python bench/screening_compare.py [--seeds 1,2,3] [--only ours|asreview] [--datasets A,B]
+    .venv/bin/python bench/screening_compare.py [--seeds 1,2,3] [--only ours|asreview]
 
 Both use the same priors (one included + one excluded record, drawn as ``asreview simulate
 --prior-seed SEED`` draws them), retrain after every label and are scored by the same metric code
@@ -143,8 +143,7 @@ def main() -> None:
         )
     nagtegaal = read_labelled_csv(DATA / "Nagtegaal_2019.csv")
     print(
-        f"\nretrain-and-rerank, 2,000 records, 100 labels: "
-        f"median {retrain_timing(nagtegaal):.3f} s"
+        f"\nretrain-and-rerank, 2,000 records, 100 labels: median {retrain_timing(nagtegaal):.3f} s"
     )
 
 

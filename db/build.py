@@ -14,8 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
-from db.decisions import record_decision
 from db.database import open_db, resolve_db_path
+from db.decisions import record_decision
 from db.embedded import CORPUS_DIR, Corpus, load_corpus, strip_lines
 from db.search_index import refresh_search_index
 

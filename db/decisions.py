@@ -144,7 +144,7 @@ def record_decision(
 
 
 def stage_criteria(db: sqlite_utils.Database, stage: int) -> set[str]:
-    """The criterion ids the stored protocol allows at ``stage`` (empty if no protocol is loaded)."""
+    """The criterion ids the stored protocol allows at ``stage`` (empty without a protocol)."""
     row = db.execute("SELECT value FROM protocol WHERE key = 'stages'").fetchone()
     if row is None:
         return set()
