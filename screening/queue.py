@@ -4,7 +4,8 @@ A work enters stage N's queue once stage N-1 let it through (stage 1: every work
 decision). ``maybe`` at stage 1 lets a work through to the full text, since an abstract that leaves
 doubt is what full-text screening is for; at later stages only ``include`` does.
 With independent double screening a reviewer never sees the others' decisions: a work stays in
-their queue until they decide it themselves, unless a rule or a resolution has settled it.
+their queue until they decide it themselves, or until as many people as the protocol asks (two)
+have screened it, or a rule or a resolution has settled it.
 """
 
 from __future__ import annotations
@@ -64,9 +65,18 @@ def queue_work_ids(
 ) -> list[int]:
     """Unranked: the works ``reviewer`` still has to decide at ``stage``."""
     protocol = protocol or load_protocol(db)
+    required = protocol.independent_reviewers(stage)
     if double is None:
-        double = protocol.independent_reviewers(stage) > 1
+        double = required > 1
+    required = max(required, 2) if double else 1
     outcomes = stage_outcomes(db, stage)
+    people = dict(
+        db.execute(
+            "SELECT work_id, count(DISTINCT reviewer) FROM decisions"
+            " WHERE stage = ? AND actor = 'person' AND role = 'screen' GROUP BY work_id",
+            [stage],
+        ).fetchall()
+    )
     own = {
         int(r[0])
         for r in db.execute(
@@ -88,12 +98,26 @@ def queue_work_ids(
             continue
         if not double and work_id in outcomes:
             continue
+        if double and people.get(work_id, 0) >= required:
+            continue  # screened by as many people as the protocol asks
         result.append(work_id)
     return result
 
 
-def training_labels(db: sqlite_utils.Database) -> dict[int, int]:
-    """{work id: 1 relevant / 0 not} from stage-1 decisions of people and the source (not rules)."""
+def training_labels(db: sqlite_utils.Database, only_reviewer: str | None = None) -> dict[int, int]:
+    """{work id: 1 relevant / 0 not} from stage-1 decisions of people and the source (not rules).
+
+    With ``only_reviewer`` (independent double screening) the model learns from that reviewer's
+    own decisions and the source's only, so one reviewer's ranking never leaks another's view.
+    """
+    if only_reviewer is not None:
+        rows = db.execute(
+            "SELECT work_id, decision FROM decisions WHERE stage = 1 AND role = 'screen'"
+            " AND (reviewer = ? AND actor = 'person' OR actor = 'source')"
+            " ORDER BY decided_at, id",
+            [only_reviewer],
+        ).fetchall()
+        return {int(w): 0 if d == "exclude" else 1 for w, d in rows}
     labels: dict[int, int] = {}
     for work_id, outcome in stage_outcomes(db, 1).items():
         if outcome == "conflict":
@@ -119,9 +143,11 @@ def _texts(db: sqlite_utils.Database, ids: list[int]) -> dict[int, str]:
     return {int(i): str(t) for i, t in rows}
 
 
-def rank_queue(db: sqlite_utils.Database, work_ids: list[int]) -> list[QueueItem]:
+def rank_queue(
+    db: sqlite_utils.Database, work_ids: list[int], only_reviewer: str | None = None
+) -> list[QueueItem]:
     """Order ``work_ids`` by relevance: protocol concepts plus a model of the decisions so far."""
-    labels = training_labels(db)
+    labels = training_labels(db, only_reviewer)
     all_ids = sorted(set(work_ids) | set(labels))
     texts = _texts(db, all_ids)
     items = {

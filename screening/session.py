@@ -79,8 +79,13 @@ def run_session(
     """Screen ``reviewer``'s queue at ``stage`` until it is empty, ``limit`` is reached or q."""
     protocol = load_protocol(db)
     criteria = protocol.criteria(stage)
+    if double is None:
+        double = protocol.independent_reviewers(stage) > 1
     ids = queue_work_ids(db, stage, reviewer, double=double, protocol=protocol)
-    queue = rank_queue(db, ids) if stage == 1 else [QueueItem(w, 0.0) for w in ids]
+    if stage == 1:
+        queue = rank_queue(db, ids, only_reviewer=reviewer if double else None)
+    else:
+        queue = [QueueItem(w, 0.0) for w in ids]
     report = SessionReport()
     _show_criteria(protocol, stage, echo)
     if not queue:
@@ -93,7 +98,11 @@ def run_session(
             break
         item = queue[position]
         work = _show_work(db, item, len(queue) - position, echo)
-        key = prompt(KEYS, default="s", show_default=False).strip().lower()[:1]
+        try:
+            key = prompt(KEYS, default="s", show_default=False).strip().lower()[:1]
+        except click.Abort:  # end of input or Ctrl-C: stop cleanly, all decisions are saved
+            echo("")
+            break
         if key == "q":
             break
         if key == "c":
