@@ -59,7 +59,7 @@ def resolve_conflict(
     """Settle a conflict with a third decision (kept beside the two it settles)."""
     if stage_outcomes(db, stage).get(work_id) != "conflict":
         raise ValueError(f"work {work_id} has no unresolved conflict at stage {stage}")
-    with db.conn:
+    with db.atomic():
         decision_id = record_decision(
             db,
             work_id,

@@ -69,7 +69,7 @@ def import_decisions(db: sqlite_utils.Database, path: Path) -> int:
         if missing:
             raise DecisionsCsvError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
         added = 0
-        with db.conn:  # one transaction: a bad row leaves the database as it was
+        with db.atomic():  # one transaction: a bad row leaves the database as it was
             for line, row in enumerate(reader, start=2):
                 decision = (row.get("decision") or "").strip().lower()
                 if not decision:

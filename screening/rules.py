@@ -140,7 +140,7 @@ def apply_rules(db: sqlite_utils.Database, protocol: Protocol | None = None) -> 
     }
     excluded: dict[str, int] = {}
     checked = 0
-    with db.conn:
+    with db.atomic():
         for work in db.query("SELECT * FROM works WHERE origin != 'corpus' ORDER BY id"):
             if work["id"] in decided:
                 continue

@@ -146,7 +146,7 @@ def run_session(
         note = prompt("Note (Enter for none)", default="", show_default=False).strip()
         if note:
             note_parts.append(note)
-        with db.conn:
+        with db.atomic():
             record_decision(
                 db,
                 work["id"],
@@ -196,7 +196,7 @@ def _store_quality(
     db: sqlite_utils.Database, work_id: int, reviewer: str, ratings: dict[str, str]
 ) -> None:
     rated_at = now_iso()
-    with db.conn:
+    with db.atomic():
         for criterion, rating in ratings.items():
             db.execute(
                 "INSERT INTO quality (work_id, reviewer, criterion, rating, rated_at)"
@@ -253,7 +253,7 @@ def store_coding(
     rows = [("method", codes["method"]), ("refugees_interviewed", codes["refugees_interviewed"])]
     rows += [("theme", t) for t in codes["theme"]] + [("country", c) for c in codes["country"]]
     rows += [(f, codes[f]) for f in ("participants_nb", "participants_en") if f in codes]
-    with db.conn:
+    with db.atomic():
         for field_name, value in rows:
             db.execute(
                 "INSERT OR IGNORE INTO codes (work_id, reviewer, field, value, coded_at)"

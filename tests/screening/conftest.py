@@ -32,7 +32,7 @@ def insert_work(db: sqlite_utils.Database, key: str, **fields: Any) -> int:
         "origin": "harvest",
         **fields,
     }
-    with db.conn:
+    with db.atomic():
         return int(db.table("works").insert(row).last_pk)
 
 

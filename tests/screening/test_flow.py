@@ -16,9 +16,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def test_flow_on_embedded_corpus_gives_the_reports_totals(built_db, tmp_path):
     svg_path = tmp_path / "flow.svg"
-    result = CliRunner().invoke(
-        main, ["flow", "--db", str(built_db), "--svg", str(svg_path)]
-    )
+    result = CliRunner().invoke(main, ["flow", "--db", str(built_db), "--svg", str(svg_path)])
     assert result.exit_code == 0, result.output
     # Table 3.1: 385 hits, 88 after stage 1, 37 after stage 2, 24 included
     assert "Records identified: 385" in result.output

@@ -32,7 +32,9 @@ def test_quality_rule_default(db):
     # method and design rated "no" fails whatever the points (5 of 6 here)
     assert not quality_acceptable(protocol, {**ALL_YES, "specified_method": "no"})
     # "unclear" counts nothing: 4 yes + 2 unclear = 4 points, acceptable
-    assert quality_acceptable(protocol, {**ALL_YES, "validity": "unclear", "reliability": "unclear"})
+    assert quality_acceptable(
+        protocol, {**ALL_YES, "validity": "unclear", "reliability": "unclear"}
+    )
     with pytest.raises(ValueError, match="missing for: findings_answer_question"):
         quality_acceptable(protocol, {k: v for k, v in ALL_YES.items() if "findings" not in k})
 
@@ -71,7 +73,9 @@ def test_stage2_session_asks_quality_and_applies_the_rule(built_db, db, add_work
         _through_stage(db, work, 2)
     db.close()
     # weak report: yes, partly, no, no, yes, unclear = 2.5 points -> not acceptable
-    keys = "i\ny\np\nn\nn\ny\nu\n\n" + "i\n\n"  # the peer-reviewed article gets no quality questions
+    keys = (
+        "i\ny\np\nn\nn\ny\nu\n\n" + "i\n\n"
+    )  # the peer-reviewed article gets no quality questions
     result = CliRunner().invoke(
         main,
         ["screen", "--db", str(built_db), "--stage", "2", "--reviewer", "Anna"],
@@ -134,6 +138,7 @@ def test_stage3_session_codes_and_summarises(built_db, db, add_work):
     ).fetchone() == ("Aim of the study", "Interviews", "What was found", "Anna")
     assert stage_outcome(reopened, work, 3) == "include"
     # the coded work is now part of the published corpus view
-    assert reopened.execute("SELECT count(*) FROM corpus WHERE key = 'synthetic_code'").fetchone()[
-        0
-    ] == 1
+    assert (
+        reopened.execute("SELECT count(*) FROM corpus WHERE key = 'synthetic_code'").fetchone()[0]
+        == 1
+    )
