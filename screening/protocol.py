@@ -54,10 +54,6 @@ class Protocol:
     def criteria(self, stage: int) -> list[dict[str, Any]]:
         return list(self.stage(stage)["criteria"])
 
-    def person_criteria(self, stage: int) -> list[dict[str, Any]]:
-        """Criteria a person may give for an exclusion."""
-        return self.criteria(stage)
-
     def independent_reviewers(self, stage: int) -> int:
         return int(self.stage(stage).get("independent_reviewers", 1))
 

@@ -85,3 +85,29 @@ def test_stopping_aid_from_the_database(db, add_work):
     record_decision(db, works[1], 1, "exclude", reviewer="Anna", criterion="not_relevant")
     aid = stopping_aid(db, 1)
     assert (aid.screened, aid.relevant_found, aid.unscreened) == (2, 1, 3)
+
+
+def test_rules_and_rank_commands(built_db, db, add_work):
+    from click.testing import CliRunner
+
+    from evidensbase.cli import main
+
+    add_work("synthetic_r_old", year=1999, title="Karriereveiledning 1999")
+    add_work("synthetic_r_on", title="Karrierevejledning af nyankomne flygtninge", language="da")
+    add_work("synthetic_r_off", title="Lakseoppdrett")
+    db.close()
+    runner = CliRunner()
+    ruled = runner.invoke(main, ["rules", "--db", str(built_db)])
+    assert ruled.exit_code == 0, ruled.output
+    assert "Checked 3 undecided works; excluded 1 by rule." in ruled.output
+    assert "  outside_period: 1" in ruled.output
+    ranked = runner.invoke(main, ["rank", "--db", str(built_db), "--top", "5"])
+    assert ranked.exit_code == 0, ranked.output
+    lines = ranked.output.splitlines()
+    # the rule-excluded work is gone; the Danish work on both concepts comes first
+    assert "synthetic_r_on" in lines[0] and "synthetic_r_off" in lines[2]
+    assert (
+        lines[1].strip() == "why: guidance: karrierevejledning; population: flygtninge, nyankomne"
+    )
+    assert "2 works in the queue." in ranked.output
+    assert "Nothing screened yet; 2 works in the queue." in ranked.output
