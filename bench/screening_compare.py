@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from screening.ranking import RelevanceModel, extract_features  # noqa: E402
+from screening.ranking import QUEUE_CHAR_WEIGHT, RelevanceModel, extract_features  # noqa: E402
 from screening.simulate import (  # noqa: E402
     LabelledData,
     draw_priors,
@@ -66,17 +66,29 @@ def run_asreview(name: str, labels: np.ndarray, seed: int) -> tuple[list[int], f
     return order, time.perf_counter() - start
 
 
-def run_ours(data: LabelledData, seed: int) -> tuple[list[int], float, list[float]]:
+# Our variants: the default the simulate command uses, the plain word model (the same features and
+# classifier as ELAS u4: a check that both code paths agree), and the Nordic queue's setting.
+VARIANTS = {
+    "ours": {},
+    "ours-words": {"title_weight": 0.0, "char_weight": 0.0},
+    "ours-queue": {"char_weight": QUEUE_CHAR_WEIGHT},
+}
+
+
+def run_ours(
+    data: LabelledData, seed: int, variant: str = "ours"
+) -> tuple[list[int], float, list[float]]:
     start = time.perf_counter()
-    result = run_simulation(data.labels, evidensbase_scorer(data.texts), seed)
+    result = run_simulation(data.labels, evidensbase_scorer(data, **VARIANTS[variant]), seed)
     return result.order, time.perf_counter() - start, result.fit_seconds
 
 
-def retrain_timing(data: LabelledData, n: int = 2000, repeats: int = 15) -> float:
+def retrain_timing(
+    data: LabelledData, n: int = 2000, repeats: int = 15, char_weight: float = 0.0
+) -> float:
     """Median seconds of one refit + rescoring of ``n`` records with ~100 labels."""
-    texts = data.texts[:n]
     labels = data.labels[:n]
-    features = extract_features(texts)
+    features = extract_features(data.texts[:n], data.titles[:n], char_weight=char_weight)
     model = RelevanceModel()
     rng = np.random.default_rng(0)
     positives = np.flatnonzero(labels == 1)
@@ -97,20 +109,20 @@ def retrain_timing(data: LabelledData, n: int = 2000, repeats: int = 15) -> floa
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", default="1,2,3")
-    parser.add_argument("--only", choices=["ours", "asreview"])
+    parser.add_argument("--only", choices=[*VARIANTS, "asreview"])
     parser.add_argument("--datasets", default=",".join(DATASETS))
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     rows = []
     for name in args.datasets.split(","):
         data = read_labelled_csv(DATA / f"{name}.csv")
-        for tool in ("ours", "asreview"):
+        for tool in (*VARIANTS, "asreview"):
             if args.only and tool != args.only:
                 continue
             per_seed = []
             for seed in seeds:
-                if tool == "ours":
-                    order, seconds, _ = run_ours(data, seed)
+                if tool != "asreview":
+                    order, seconds, _ = run_ours(data, seed, tool)
                 else:
                     order, seconds = run_asreview(name, data.labels, seed)
                 m = metrics(data.labels, order)
@@ -133,7 +145,7 @@ def main() -> None:
             )
     print()
     print(f"Median over seeds {args.seeds} (priors left out of the metrics)")
-    print("| dataset | tool | WSS@95 | screened@95 | recall@10% | seconds/seed |")
+    print("| dataset | model | WSS@95 | screened@95 | recall@10% | seconds/seed |")
     print("|---|---|---|---|---|---|")
     for name, tool, wss, screened, recall, seconds in rows:
         reference = f" (ref {ASREVIEW_REFERENCE[name]:.3f})" if tool == "asreview" else ""

@@ -18,6 +18,7 @@ import sqlite_utils
 from db.decisions import stage_outcomes
 from screening.protocol import Protocol, load_protocol
 from screening.ranking import (
+    QUEUE_CHAR_WEIGHT,
     Features,
     RelevanceModel,
     extract_features,
@@ -154,7 +155,12 @@ def rank_queue(
         w: QueueItem(w, 0.0, concept_terms=match_concepts(texts.get(w, "")).terms) for w in work_ids
     }
     if len(set(labels.values())) == 2 and work_ids:
-        features: Features = extract_features([texts[w] for w in all_ids])
+        titles = dict(db.execute("SELECT id, title FROM works").fetchall())
+        features: Features = extract_features(
+            [texts[w] for w in all_ids],
+            [titles.get(w) or "" for w in all_ids],
+            char_weight=QUEUE_CHAR_WEIGHT,
+        )
         index = {w: i for i, w in enumerate(all_ids)}
         labelled = [index[w] for w in labels]
         model = RelevanceModel()

@@ -42,6 +42,7 @@ class LabelledData:
     path: Path
     texts: list[str]
     labels: np.ndarray
+    titles: list[str]
 
     @property
     def name(self) -> str:
@@ -67,6 +68,7 @@ class Metrics:
 def read_labelled_csv(path: Path, label_column: str = "label_included") -> LabelledData:
     """Read title, abstract and the label column (0/1) of a labelled review CSV."""
     texts: list[str] = []
+    titles: list[str] = []
     labels: list[int] = []
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -84,10 +86,11 @@ def read_labelled_csv(path: Path, label_column: str = "label_included") -> Label
                 )
             labels.append(int(float(raw)))
             texts.append(f"{row.get('title') or ''} {row.get('abstract') or ''}")
+            titles.append(row.get("title") or "")
     array = np.asarray(labels)
     if array.sum() < 2 or (array == 0).sum() < 2:
         raise SimulationDataError(f"{path}: needs at least two included and two excluded records")
-    return LabelledData(path=path, texts=texts, labels=array)
+    return LabelledData(path=path, texts=texts, labels=array, titles=titles)
 
 
 def draw_priors(labels: np.ndarray, seed: int) -> tuple[int, int]:
@@ -146,9 +149,12 @@ def metrics(labels: np.ndarray, order: Sequence[int]) -> Metrics:
     )
 
 
-def evidensbase_scorer(texts: Sequence[str]) -> Scorer:
-    """Our ranking's model over ``texts`` (features computed once, model refitted per call)."""
-    features: Features = extract_features(texts)
+def evidensbase_scorer(data: LabelledData, **weights: float) -> Scorer:
+    """Our ranking's model over ``data`` (features computed once, model refitted per call).
+
+    ``weights``: title_weight / char_weight overriding screening.ranking's defaults.
+    """
+    features: Features = extract_features(data.texts, data.titles, **weights)
     model = RelevanceModel()
 
     def score(labelled: Sequence[int], labels: Sequence[int]) -> np.ndarray | None:
@@ -173,13 +179,13 @@ class DatasetSummary:
 
 
 def simulate_dataset(
-    data: LabelledData, seeds: Sequence[int], scorer_factory: Callable[[Sequence[str]], Scorer]
+    data: LabelledData, seeds: Sequence[int], scorer_factory: Callable[[LabelledData], Scorer]
 ) -> tuple[DatasetSummary, list[SeedResult]]:
     """Run every seed on one dataset and summarise the metrics."""
     per_seed = []
     results = []
     for seed in seeds:
-        scorer = scorer_factory(data.texts)
+        scorer = scorer_factory(data)
         result = run_simulation(data.labels, scorer, seed)
         per_seed.append((seed, metrics(data.labels, result.order), result.seconds))
         results.append(result)
