@@ -200,17 +200,17 @@ def format_flow(flow: FlowCounts) -> str:
     return "\n".join(lines)
 
 
-_WIDTH, _BOX_W, _SIDE_X, _LINE = 900, 420, 470, 18
+_WIDTH, _BOX_W, _SIDE_X, _SIDE_W, _LINE = 1040, 420, 470, 550, 18
 
 
-def _box(x: int, y: int, lines: list[str]) -> tuple[str, int]:
+def _box(x: int, y: int, lines: list[str], width: int = _BOX_W) -> tuple[str, int]:
     height = 16 + _LINE * len(lines)
     text = "".join(
         f'<text x="{x + 12}" y="{y + 22 + i * _LINE}">{escape(line)}</text>'
         for i, line in enumerate(lines)
     )
     rect = (
-        f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{height}" rx="4" '
+        f'<rect x="{x}" y="{y}" width="{width}" height="{height}" rx="4" '
         'fill="#fff" stroke="#333"/>'
     )
     return rect + text, height
@@ -247,7 +247,7 @@ def flow_svg(flow: FlowCounts) -> str:
         parts.append(box)
         row_height = height
         if side:
-            side_box, side_height = _box(_SIDE_X, y, side)
+            side_box, side_height = _box(_SIDE_X, y, side, _SIDE_W)
             parts.append(side_box)
             parts.append(
                 f'<line x1="{20 + _BOX_W}" y1="{y + 20}" x2="{_SIDE_X}" y2="{y + 20}" '
