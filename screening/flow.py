@@ -264,7 +264,8 @@ def flow_svg(flow: FlowCounts) -> str:
     title = f"PRISMA 2020 flow diagram ({flow.source} figures)"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<svg xmlns="http://www.w3.org/2000/svg" xml:space="preserve" width="{_WIDTH}" height="{y + 20}" '
+        '<svg xmlns="http://www.w3.org/2000/svg" xml:space="preserve" '
+        f'width="{_WIDTH}" height="{y + 20}" '
         f'viewBox="0 0 {_WIDTH} {y + 20}" font-family="sans-serif" font-size="13">'
         f"<title>{escape(title)}</title>"
         '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" '
