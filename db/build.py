@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from db.database import open_db, resolve_db_path
+from db.decisions import record_decision
 from db.embedded import CORPUS_DIR, Corpus, load_corpus, strip_lines
 from db.search_index import refresh_search_index
 
@@ -277,21 +278,18 @@ def _load_work(db: sqlite_utils.Database, work: dict[str, Any], report: BuildRep
             report,
         )
     for stage in (1, 2, 3):
-        key = f"corpus:{work['id']}:stage{stage}"
-        if not db.execute("SELECT 1 FROM decisions WHERE import_key = ?", [key]).fetchone():
-            db.table("decisions").insert(
-                {
-                    "work_id": work_id,
-                    "stage": stage,
-                    "decision": "include",
-                    "criterion": None,
-                    "reviewer": REPORT_REVIEWER,
-                    "actor": "source",
-                    "note": "Included in the report's knowledge review (Vedlegg 1)",
-                    "decided_at": REPORT_DECIDED_AT,
-                    "import_key": key,
-                }
-            )
+        added = record_decision(
+            db,
+            work_id,
+            stage,
+            "include",
+            reviewer=REPORT_REVIEWER,
+            actor="source",
+            note="Included in the report's knowledge review (Vedlegg 1)",
+            decided_at=REPORT_DECIDED_AT,
+            import_key=f"corpus:{work['id']}:stage{stage}",
+        )
+        if added is not None:
             report.count("decisions")
     return work_id
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from db.decisions import STAGE_OUTCOME_SQL
+
 # Version 1: provenance (searches, runs, hits) and the works with their append-only decisions.
 _V1 = """
 CREATE TABLE searches (
@@ -248,7 +250,14 @@ CREATE TABLE run_pages (
 CREATE INDEX hits_run ON hits(run_id, rank);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3_DEDUPE, _V4_HARVEST]
+# Screening: a decision either screens a work or resolves a conflict between reviewers (a third
+# decision). Old rows are screening decisions.
+_V5_SCREENING = """
+ALTER TABLE decisions ADD COLUMN role TEXT NOT NULL DEFAULT 'screen'
+    CHECK (role IN ('screen', 'resolve'));
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3_DEDUPE, _V4_HARVEST, _V5_SCREENING]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Recreated on every open; a view holds no rows, so this never changes the database's content.
@@ -329,26 +338,28 @@ VIEWS: dict[str, str] = {
         FROM reported_yield
         ORDER BY 1
     """,
-    "flow": """
+    # The evidensbase column follows db.decisions.STAGE_OUTCOME_SQL (resolutions, then agreeing
+    # people, then rules); stage 1 "maybe" goes on to the full text, as screening.queue does.
+    "flow": f"""
+        WITH outcome AS ({STAGE_OUTCOME_SQL}),
+             harvested AS (SELECT o.* FROM outcome o JOIN works w ON w.id = o.work_id
+                           WHERE w.origin != 'corpus')
         SELECT 1 AS step, 'identified' AS stage,
                'Unike treff / Unique records identified' AS label,
                (SELECT sum(hits) FROM reported_yield) AS reported,
-               (SELECT count(*) FROM works WHERE origin = 'harvest') AS evidensbase
+               (SELECT count(*) FROM works WHERE origin != 'corpus') AS evidensbase
         UNION ALL
         SELECT 2, 'stage1', 'Relevante etter tittel og sammendrag / Relevant on title and abstract',
                (SELECT sum(after_stage1) FROM reported_yield),
-               (SELECT count(*) FROM works w JOIN work_status s ON s.work_id = w.id
-                 WHERE w.origin = 'harvest' AND s.last_decision = 'include' AND s.last_stage >= 1)
+               (SELECT count(*) FROM harvested WHERE stage = 1 AND outcome IN ('include', 'maybe'))
         UNION ALL
         SELECT 3, 'stage2', 'Relevante og av akseptabel kvalitet i fulltekst / Relevant and of acceptable quality in full text',
                (SELECT sum(after_stage2) FROM reported_yield),
-               (SELECT count(*) FROM works w JOIN work_status s ON s.work_id = w.id
-                 WHERE w.origin = 'harvest' AND s.last_decision = 'include' AND s.last_stage >= 2)
+               (SELECT count(*) FROM harvested WHERE stage = 2 AND outcome = 'include')
         UNION ALL
         SELECT 4, 'included', 'Inkludert etter grundig gjennomgang / Included after thorough review',
                (SELECT sum(included) FROM reported_yield),
-               (SELECT count(*) FROM works w JOIN work_status s ON s.work_id = w.id
-                 WHERE w.origin = 'harvest' AND s.last_decision = 'include' AND s.last_stage = 3)
+               (SELECT count(*) FROM harvested WHERE stage = 3 AND outcome = 'include')
     """,
 }
 

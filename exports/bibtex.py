@@ -58,6 +58,9 @@ _INNER_UPPER = re.compile(r"[^\W\d_][A-ZÀ-ÖØ-Þ]")
 def encode(text: str, latex: bool) -> str:
     """Escape LaTeX specials; in LaTeX mode also turn non-ASCII letters into commands."""
     text = " ".join(text.split()).translate(_SPECIALS)
+    # In BibTeX "--" is an en dash and "---" an em dash: literal hyphens in a row stay hyphens.
+    while "--" in text:
+        text = text.replace("--", "-{}-")
     if latex and not text.isascii():
         text = _ENCODER.unicode_to_latex(text.translate(_LATEX_LETTERS))
     return text
@@ -149,7 +152,10 @@ def work_entry(work: ExportWork, loaded: LoadedWorks, options: ExportOptions) ->
 
 
 def _pages(pages: str | None, latex: bool) -> str | None:
-    return encode(pages.replace("–", "--").replace("—", "--"), latex) if pages else None
+    """'87–90' → '87--90': a range's dash is BibTeX's en dash."""
+    if not pages:
+        return None
+    return "--".join(encode(part, latex) for part in re.split(r"\s*[–—]\s*", pages))
 
 
 def _verbatim(value: str | None) -> str | None:

@@ -1,9 +1,228 @@
-"""Subcommands of this package (none yet)."""
+"""Subcommands of the screening package: rules, rank, screen, conflicts, resolve, agreement,
+decisions export/import, flow and simulate. Each hands off to a library function."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
+
+from db.database import open_db
+from evidensbase.clikit import db_option
+
+STAGE = click.option("--stage", type=click.IntRange(1, 3), required=True, help="Screening stage.")
 
 
 def register(group: click.Group) -> None:
     """Add this package's subcommands to the ``evidensbase`` group."""
+    for command in (
+        rules, rank, screen, conflicts, resolve, agreement_command, export_decisions_command,
+        import_decisions_command, flow, simulate,
+    ):  # fmt: skip
+        group.add_command(command)
+
+
+@click.command()
+@db_option
+def rules(db_path: str) -> None:
+    """Apply the protocol's hard criteria to undecided works (decisions by a rule)."""
+    from screening.rules import apply_rules
+
+    report = apply_rules(open_db(db_path))
+    click.echo(f"Checked {report.checked} undecided works; excluded {report.total} by rule.")
+    for criterion, n in sorted(report.excluded.items()):
+        click.echo(f"  {criterion}: {n}")
+
+
+@click.command()
+@db_option
+@click.option(
+    "--reviewer", default="", help="Rank this reviewer's queue (default: undecided works)."
+)
+@click.option("--top", type=int, default=10, show_default=True)
+def rank(db_path: str, reviewer: str, top: int) -> None:
+    """Show the top of the stage-1 queue, why each work ranks there, and the stopping aid."""
+    from screening.queue import queue_work_ids, rank_queue, stopping_aid
+
+    db = open_db(db_path)
+    items = rank_queue(db, queue_work_ids(db, 1, reviewer or "\x00"))
+    for number, item in enumerate(items[:top], start=1):
+        key, title = db.execute(
+            "SELECT key, title FROM works WHERE id = ?", [item.work_id]
+        ).fetchone()
+        click.echo(f"{number:3}. {item.score:6.2f}  {key}  {title}")
+        click.echo(f"       why: {item.explain()}")
+    click.echo(f"{len(items)} works in the queue.")
+    click.echo(stopping_aid(db, 1).describe())
+
+
+@click.command()
+@db_option
+@STAGE
+@click.option("--reviewer", required=True, help="Your name, as it goes into the decision trail.")
+@click.option("--double/--single", default=None, help="Override the protocol's double screening.")
+@click.option("--limit", type=int, help="Stop after this many decisions.")
+def screen(db_path: str, stage: int, reviewer: str, double: bool | None, limit: int | None) -> None:
+    """Screen your queue at a stage in the terminal (resumes where you stopped)."""
+    from screening.session import run_session
+
+    run_session(open_db(db_path), stage, reviewer, double=double, limit=limit)
+
+
+@click.command()
+@db_option
+@STAGE
+def conflicts(db_path: str, stage: int) -> None:
+    """List works on which independent reviewers disagree and nobody has resolved it."""
+    from screening.agreement import list_conflicts
+
+    found = list_conflicts(open_db(db_path), stage)
+    for conflict in found:
+        decided = ", ".join(f"{r}: {d}" for r, d in conflict.decisions.items())
+        click.echo(f"{conflict.key}  {conflict.title}  [{decided}]")
+    click.echo(f"{len(found)} unresolved conflict(s) at stage {stage}.")
+
+
+@click.command()
+@db_option
+@STAGE
+@click.argument("work_key")
+@click.argument("decision", type=click.Choice(["include", "exclude", "maybe"]))
+@click.option("--reviewer", required=True)
+@click.option("--criterion", help="Protocol criterion id (needed to exclude).")
+@click.option("--note")
+def resolve(
+    db_path: str,
+    stage: int,
+    work_key: str,
+    decision: str,
+    reviewer: str,
+    criterion: str | None,
+    note: str | None,
+) -> None:
+    """Resolve a conflict with a third decision."""
+    from db.decisions import DecisionError
+    from screening.agreement import resolve_conflict
+
+    db = open_db(db_path)
+    row = db.execute("SELECT id FROM works WHERE key = ?", [work_key]).fetchone()
+    if row is None:
+        raise click.ClickException(f"no work with key {work_key!r}")
+    try:
+        resolve_conflict(
+            db, int(row[0]), stage, decision, reviewer=reviewer, criterion=criterion, note=note
+        )
+    except (DecisionError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Resolved {work_key} at stage {stage}: {decision}.")
+
+
+@click.command("agreement")
+@db_option
+@click.option("--stage", type=click.IntRange(1, 3), multiple=True, help="Default: all stages.")
+def agreement_command(db_path: str, stage: tuple[int, ...]) -> None:
+    """Cohen's kappa and plain agreement per stage and reviewer pair."""
+    from screening.agreement import agreement
+
+    db = open_db(db_path)
+    for number in stage or (1, 2, 3):
+        for pair in agreement(db, number):
+            kappa = "undefined" if pair.kappa is None else f"{pair.kappa:.3f}"
+            click.echo(
+                f"stage {pair.stage}  {pair.first} × {pair.second}: {pair.works} works, "
+                f"agreement {pair.agreement:.1%}, kappa {kappa}"
+            )
+
+
+@click.command("export-decisions")
+@db_option
+@click.option("--stage", type=click.IntRange(1, 3))
+@click.option("--queue-for", help="Write this reviewer's empty queue instead, to fill in.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Default: stdout.")
+def export_decisions_command(
+    db_path: str, stage: int | None, queue_for: str | None, output: str | None
+) -> None:
+    """Export decisions (or a reviewer's queue) as CSV."""
+    from screening.decisions_csv import export_decisions
+
+    db = open_db(db_path)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            rows = export_decisions(db, handle, stage, queue_for)
+        click.echo(f"Wrote {rows} rows to {output}.", err=True)
+    else:
+        export_decisions(db, sys.stdout, stage, queue_for)
+
+
+@click.command("import-decisions")
+@db_option
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_decisions_command(db_path: str, path: Path) -> None:
+    """Append the decisions in a CSV file (all or nothing; re-importing adds nothing)."""
+    from screening.decisions_csv import DecisionsCsvError, import_decisions
+
+    try:
+        added = import_decisions(open_db(db_path), path)
+    except DecisionsCsvError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Imported {added} new decision(s) from {path}.")
+
+
+@click.command()
+@db_option
+@click.option(
+    "--source",
+    type=click.Choice(["auto", "reported", "database"]),
+    default="auto",
+    show_default=True,
+    help="The report's Table 3.1 or this database's decisions.",
+)
+@click.option(
+    "--svg",
+    "svg_path",
+    type=click.Path(dir_okay=False),
+    default="prisma-flow.svg",
+    show_default=True,
+    help="Where to write the PRISMA 2020 flow diagram.",
+)
+def flow(db_path: str, source: str, svg_path: str) -> None:
+    """Print PRISMA 2020 counts and write the flow diagram as SVG."""
+    from screening.flow import flow_counts, flow_svg, format_flow
+
+    counts = flow_counts(open_db(db_path), source)
+    click.echo(format_flow(counts))
+    Path(svg_path).write_text(flow_svg(counts), encoding="utf-8")
+    click.echo(f"Flow diagram written to {svg_path}.")
+
+
+@click.command()
+@click.argument("data", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--seeds", default="1,2,3", show_default=True, help="Comma-separated seeds.")
+@click.option(
+    "--label-column",
+    default="label_included",
+    show_default=True,
+    help="label_included, or label_abstract_screening for title/abstract labels.",
+)
+def simulate(data: tuple[Path, ...], seeds: str, label_column: str) -> None:
+    """Replay labelled reviews through the ranking: 1+1 random priors, retrain per label.."""
+    from screening.simulate import (
+        SimulationDataError,
+        evidensbase_scorer,
+        format_summary,
+        read_labelled_csv,
+        simulate_dataset,
+    )
+
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        raise click.BadParameter(f"seeds must be whole numbers, not {seeds!r}") from None
+    for path in data:
+        try:
+            labelled = read_labelled_csv(path, label_column)
+        except SimulationDataError as exc:
+            raise click.ClickException(str(exc)) from exc
+        summary, _ = simulate_dataset(labelled, seed_list, evidensbase_scorer)
+        click.echo(format_summary(summary))

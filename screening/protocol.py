@@ -1,0 +1,149 @@
+"""The review protocol as screening reads it: stages, criteria, quality rule and codebook.
+
+Read from the ``protocol`` table (what ``build`` loaded), so a session judges works by the
+protocol stored beside them; the embedded file is the fallback for a database not yet built.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from db.embedded import load_corpus
+
+QUALITY_RATINGS = ("yes", "partly", "no", "unclear")
+# Language codes engines use for the protocol's languages (ISO 639-1, 639-2/B and /T).
+LANGUAGE_ALIASES = {
+    "no": "nb", "nor": "nb", "nob": "nb", "nno": "nn", "nn": "nn", "nb": "nb",
+    "sv": "sv", "swe": "sv", "da": "da", "dan": "da", "en": "en", "eng": "en",
+}  # fmt: skip
+
+
+class CodingError(ValueError):
+    """Stage-3 codes that the codebook does not allow; ``problems`` has one line each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass
+class Protocol:
+    """The parts of protocol.yaml that screening uses."""
+
+    data: dict[str, Any]
+
+    @property
+    def years(self) -> tuple[int, int]:
+        low, high = self.data["review"]["years"]
+        return int(low), int(high)
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self.data["languages"])
+
+    def stage(self, number: int) -> dict[str, Any]:
+        for entry in self.data["stages"]:
+            if entry["stage"] == number:
+                return dict(entry)
+        raise KeyError(f"the protocol has no stage {number}")
+
+    def criteria(self, stage: int) -> list[dict[str, Any]]:
+        return list(self.stage(stage)["criteria"])
+
+    def independent_reviewers(self, stage: int) -> int:
+        return int(self.stage(stage).get("independent_reviewers", 1))
+
+    @property
+    def quality(self) -> dict[str, Any]:
+        return dict(self.data["quality"])
+
+    def vocabulary(self, name: str) -> list[str]:
+        return [entry["id"] for entry in self.data["codebook"][name]]
+
+
+def load_protocol(db: sqlite_utils.Database | None = None) -> Protocol:
+    """The protocol stored in ``db``, or the embedded file when the database has none."""
+    if db is not None and db["protocol"].exists():
+        rows = dict(db.execute("SELECT key, value FROM protocol").fetchall())
+        if {"review", "stages", "quality", "codebook"} <= rows.keys():
+            return Protocol({k: json.loads(v) for k, v in rows.items()})
+    return Protocol(load_corpus().protocol)
+
+
+def quality_applies(protocol: Protocol, peer_reviewed: int | None) -> bool:
+    """Whether stage 2 appraises this work's quality (the protocol: not peer-reviewed ones)."""
+    applies_to = protocol.quality.get("applies_to", "not_peer_reviewed")
+    if applies_to == "all":
+        return True
+    return peer_reviewed != 1
+
+
+def quality_points(protocol: Protocol, ratings: dict[str, str]) -> float:
+    """The sum of the ratings' points (yes 1, partly 0.5, no and unclear 0 by default)."""
+    points = {r["id"]: float(r["points"]) for r in protocol.quality["ratings"]}
+    return sum(points[rating] for rating in ratings.values())
+
+
+def quality_acceptable(protocol: Protocol, ratings: dict[str, str]) -> bool:
+    """The protocol's rule for acceptable quality, applied to one reviewer's six ratings."""
+    criteria = [c["id"] for c in protocol.quality["criteria"]]
+    missing = [c for c in criteria if c not in ratings]
+    if missing:
+        raise ValueError(f"quality ratings missing for: {', '.join(missing)}")
+    unknown = {r for r in ratings.values() if r not in QUALITY_RATINGS}
+    if unknown:
+        raise ValueError(f"unknown quality rating(s): {', '.join(sorted(unknown))}")
+    rule = protocol.quality["acceptable"]
+    if any(ratings.get(c) == "no" for c in rule.get("must_not_be_no") or []):
+        return False
+    return quality_points(protocol, ratings) >= float(rule["min_points"])
+
+
+def validate_codes(protocol: Protocol, codes: dict[str, Any]) -> dict[str, Any]:
+    """Check stage-3 codes against the codebook; return them normalised or raise CodingError.
+
+    Expected keys: theme (list, at least one), method (one), country (list), participants_nb /
+    participants_en (text, optional), refugees_interviewed (true / false / unknown).
+    """
+    problems: list[str] = []
+    clean: dict[str, Any] = {}
+    themes = _as_list(codes.get("theme"))
+    if not themes:
+        problems.append("theme: at least one theme is needed (use 'other' if none fits)")
+    for name, values in (("theme", themes), ("country", _as_list(codes.get("country")))):
+        allowed = protocol.vocabulary(name)
+        wrong = [v for v in values if v not in allowed]
+        if wrong:
+            problems.append(
+                f"{name}: {', '.join(wrong)} not in the codebook ({', '.join(allowed)})"
+            )
+        clean[name] = values
+    method = codes.get("method")
+    if method not in protocol.vocabulary("method"):
+        problems.append(
+            f"method: {method!r} not in the codebook ({', '.join(protocol.vocabulary('method'))})"
+        )
+    clean["method"] = method
+    interviewed = str(codes.get("refugees_interviewed", "unknown")).lower()
+    if interviewed not in ("true", "false", "unknown"):
+        problems.append(f"refugees_interviewed: {interviewed!r} must be true, false or unknown")
+    clean["refugees_interviewed"] = interviewed
+    for language in ("nb", "en"):
+        text = (codes.get(f"participants_{language}") or "").strip()
+        if text:
+            clean[f"participants_{language}"] = text
+    if problems:
+        raise CodingError(problems)
+    return clean
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value]

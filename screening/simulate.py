@@ -1,0 +1,209 @@
+"""Replaying a labelled review through the ranking, the way ASReview's simulation does.
+
+Per seed: one random included and one random excluded record are the prior knowledge (drawn the
+way ``asreview simulate --n-prior-included 1 --n-prior-excluded 1 --prior-seed SEED`` draws them),
+then the model is retrained after every label and the top-ranked unlabelled record is labelled next.
+The simulation stops once 95 % recall and 10 % screened are both reached: the reported metrics need
+nothing after that point.
+
+Metrics leave the two priors out (as asreview-insights does by default): N and the number of
+relevant records are counted over the records after the priors.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from screening.ranking import Features, RelevanceModel, extract_features
+
+RECALL_TARGET = 0.95
+EARLY_SHARE = 0.10
+
+# (labelled indices, their labels) -> a score per record, or None when the model cannot fit yet
+Scorer = Callable[[Sequence[int], Sequence[int]], "np.ndarray | None"]
+
+
+class SimulationDataError(ValueError):
+    """A labelled data file that cannot be simulated."""
+
+
+@dataclass
+class LabelledData:
+    """A labelled review: one text and one 0/1 label per record."""
+
+    path: Path
+    texts: list[str]
+    labels: np.ndarray
+    titles: list[str]
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+@dataclass
+class SeedResult:
+    seed: int
+    priors: tuple[int, int]
+    order: list[int]
+    seconds: float
+    fit_seconds: list[float]
+
+
+@dataclass
+class Metrics:
+    wss95: float
+    screened95: float
+    recall10: float
+
+
+def read_labelled_csv(path: Path, label_column: str = "label_included") -> LabelledData:
+    """Read title, abstract and the label column (0/1) of a labelled review CSV."""
+    texts: list[str] = []
+    titles: list[str] = []
+    labels: list[int] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        for needed in ("title", label_column):
+            if needed not in columns:
+                raise SimulationDataError(
+                    f"{path}: no column {needed!r} (found: {', '.join(columns)})"
+                )
+        for line, row in enumerate(reader, start=2):
+            raw = (row.get(label_column) or "").strip()
+            if raw not in ("0", "1", "0.0", "1.0"):
+                raise SimulationDataError(
+                    f"{path}:{line}: {label_column} must be 0 or 1, found {raw!r}"
+                )
+            labels.append(int(float(raw)))
+            texts.append(f"{row.get('title') or ''} {row.get('abstract') or ''}")
+            titles.append(row.get("title") or "")
+    array = np.asarray(labels)
+    if array.sum() < 2 or (array == 0).sum() < 2:
+        raise SimulationDataError(f"{path}: needs at least two included and two excluded records")
+    return LabelledData(path=path, texts=texts, labels=array, titles=titles)
+
+
+def draw_priors(labels: np.ndarray, seed: int) -> tuple[int, int]:
+    """One included and one excluded record, drawn as ASReview's CLI draws them for ``seed``."""
+    included = np.where(labels == 1)[0]
+    excluded = np.where(labels == 0)[0]
+    first = np.random.RandomState(seed).choice(included, 1, replace=False)[0]
+    second = np.random.RandomState(seed).choice(excluded, 1, replace=False)[0]
+    return int(first), int(second)
+
+
+def run_simulation(labels: np.ndarray, scorer: Scorer, seed: int) -> SeedResult:
+    """Label the top-ranked record, retrain, repeat, until the metrics' end point is reached."""
+    start = time.perf_counter()
+    priors = draw_priors(labels, seed)
+    labelled = list(priors)
+    n_after = len(labels) - len(priors)
+    relevant_after = int(labels.sum()) - 1
+    needed = math.ceil(RECALL_TARGET * relevant_after)
+    early = math.ceil(EARLY_SHARE * n_after)
+    pool = np.ones(len(labels), dtype=bool)
+    pool[list(priors)] = False
+    order: list[int] = []
+    found = 0
+    fits: list[float] = []
+    while pool.any() and (found < needed or len(order) < early):
+        t0 = time.perf_counter()
+        scores = scorer(labelled, labels[labelled].tolist())
+        fits.append(time.perf_counter() - t0)
+        candidates = np.flatnonzero(pool)
+        if scores is None:
+            pick = int(candidates[0])
+        else:
+            pick = int(candidates[np.argmax(scores[candidates])])
+        pool[pick] = False
+        labelled.append(pick)
+        order.append(pick)
+        found += int(labels[pick])
+    # unscreened records keep their dataset order after the stop; metrics never read that far
+    order.extend(np.flatnonzero(pool).tolist())
+    return SeedResult(seed, priors, order, time.perf_counter() - start, fits)
+
+
+def metrics(labels: np.ndarray, order: Sequence[int]) -> Metrics:
+    """WSS@95, share screened to reach 95 % recall, and recall after 10 % screened."""
+    hits = np.cumsum(labels[np.asarray(order)])
+    total = len(order)
+    relevant = int(hits[-1])
+    needed = math.ceil(RECALL_TARGET * relevant)
+    screened = int(np.searchsorted(hits, needed) + 1)
+    early = math.ceil(EARLY_SHARE * total)
+    return Metrics(
+        wss95=(total - screened) / total - (1 - RECALL_TARGET),
+        screened95=screened / total,
+        recall10=float(hits[early - 1]) / relevant,
+    )
+
+
+def evidensbase_scorer(data: LabelledData, **weights: float) -> Scorer:
+    """Our ranking's model over ``data`` (features computed once, model refitted per call).
+
+    ``weights``: title_weight / char_weight overriding screening.ranking's defaults.
+    """
+    features: Features = extract_features(data.texts, data.titles, **weights)
+    model = RelevanceModel()
+
+    def score(labelled: Sequence[int], labels: Sequence[int]) -> np.ndarray | None:
+        return model.scores(features, labelled, labels)
+
+    return score
+
+
+@dataclass
+class DatasetSummary:
+    name: str
+    records: int
+    relevant: int
+    per_seed: list[tuple[int, Metrics, float]]
+
+    def median(self, attribute: str) -> float:
+        return statistics.median(getattr(m, attribute) for _, m, _ in self.per_seed)
+
+    @property
+    def median_seconds(self) -> float:
+        return statistics.median(s for _, _, s in self.per_seed)
+
+
+def simulate_dataset(
+    data: LabelledData, seeds: Sequence[int], scorer_factory: Callable[[LabelledData], Scorer]
+) -> tuple[DatasetSummary, list[SeedResult]]:
+    """Run every seed on one dataset and summarise the metrics."""
+    per_seed = []
+    results = []
+    for seed in seeds:
+        scorer = scorer_factory(data)
+        result = run_simulation(data.labels, scorer, seed)
+        per_seed.append((seed, metrics(data.labels, result.order), result.seconds))
+        results.append(result)
+    summary = DatasetSummary(data.name, len(data.labels), int(data.labels.sum()), per_seed)
+    return summary, results
+
+
+def format_summary(summary: DatasetSummary) -> str:
+    """One block of text per dataset: per-seed figures and the medians."""
+    lines = [f"{summary.name}: {summary.records} records, {summary.relevant} relevant"]
+    for seed, m, seconds in summary.per_seed:
+        lines.append(
+            f"  seed {seed}: WSS@95 {m.wss95:.3f}  screened@95 {m.screened95:.1%}"
+            f"  recall@10% {m.recall10:.1%}  ({seconds:.1f} s)"
+        )
+    lines.append(
+        f"  median: WSS@95 {summary.median('wss95'):.3f}"
+        f"  screened@95 {summary.median('screened95'):.1%}"
+        f"  recall@10% {summary.median('recall10'):.1%}"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,78 @@
+"""Simulation metrics checked by hand, priors drawn as ASReview draws them, and the CLI.
+
+synthetic_review.csv (written by each test into its temporary folder): columns title, abstract,
+label_included; 60 records, 6 relevant ("career guidance for refugees ...") and 54 irrelevant
+("fish farming ...").
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+
+from evidensbase.cli import main
+from screening.simulate import draw_priors, metrics
+
+
+def test_metrics_by_hand():
+    # 20 records, 5 relevant. Screening order puts relevant at positions 1, 2, 4, 8, 15.
+    labels = np.zeros(20, dtype=int)
+    order = list(range(20))
+    for position in (1, 2, 4, 8, 15):
+        labels[order[position - 1]] = 1
+    m = metrics(labels, order)
+    # 95 % of 5 -> ceil(4.75) = 5 relevant needed: reached at position 15, so 15/20 screened
+    assert m.screened95 == 0.75
+    # WSS@95 = (20 - 15) / 20 - 0.05 = 0.20
+    assert round(m.wss95, 10) == 0.20
+    # 10 % of 20 = 2 records screened: 2 of 5 relevant found
+    assert m.recall10 == 0.4
+
+
+def test_priors_are_asreviews():
+    labels = np.array([0, 1, 0, 0, 1, 0, 1, 0])
+    included, excluded = draw_priors(labels, 1)
+    # asreview/simulation/cli.py draws each with a fresh check_random_state(prior_seed):
+    # r.choice(included_idx, 1, replace=False), then the same for the excluded indices
+    assert included == np.random.RandomState(1).choice([1, 4, 6], 1, replace=False)[0]
+    assert excluded == np.random.RandomState(1).choice([0, 2, 3, 5, 7], 1, replace=False)[0]
+
+
+def _write_synthetic(path: Path) -> Path:
+    rows = []
+    for n in range(60):
+        relevant = n % 10 == 3
+        if relevant:
+            title = f"Career guidance for refugees and newcomers, study {n}"
+            abstract = "Counsellors guide newly arrived refugees towards work and education."
+        else:
+            title = f"Fish farming and aquaculture economics, report {n}"
+            abstract = "Salmon prices, feed costs and fjord ecology in coastal regions."
+        rows.append({"title": title, "abstract": abstract, "label_included": int(relevant)})
+    target = path / "synthetic_review.csv"
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["title", "abstract", "label_included"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return target
+
+
+def test_simulate_command_finds_the_obvious_ones_first(tmp_path):
+    data = _write_synthetic(tmp_path)
+    result = CliRunner().invoke(main, ["simulate", str(data), "--seeds", "1,2"])
+    assert result.exit_code == 0, result.output
+    assert "synthetic_review: 60 records, 6 relevant" in result.output
+    # after the 2 priors, 58 records remain with 5 relevant; a separable set finds all 5 first:
+    # screened 5/58 = 8.6 %, WSS@95 = 53/58 - 0.05 = 0.864, recall@10 % (6 records) = 100 %
+    assert "median: WSS@95 0.864  screened@95 8.6%  recall@10% 100.0%" in result.output
+
+
+def test_simulate_reports_a_bad_label_with_its_line(tmp_path):
+    bad = tmp_path / "synthetic_bad.csv"
+    bad.write_text("title,abstract,label_included\nA,x,1\nB,y,yes\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["simulate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:3: label_included must be 0 or 1, found 'yes'" in result.output
