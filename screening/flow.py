@@ -23,12 +23,12 @@ class FlowCounts:
 
     source: str
     identified: dict[str, int]
-    duplicates_removed: int
+    duplicates_removed: int | None  # None: the source did not report it
     removed_by_rules: dict[str, int]
     screened: int
     excluded_screening: dict[str, int]
     sought: int
-    not_retrieved: int
+    not_retrieved: int | None  # None: the source did not report it
     assessed: int
     excluded_full_text: dict[str, int]
     after_full_text: int
@@ -56,12 +56,12 @@ def reported_flow(db: sqlite_utils.Database) -> FlowCounts:
     return FlowCounts(
         source="reported",
         identified={f"{r[1]} ({r[0]})": r[2] for r in rows},
-        duplicates_removed=0,
+        duplicates_removed=None,
         removed_by_rules={},
         screened=hits,
         excluded_screening={"reasons not reported": hits - stage1},
         sought=stage1,
-        not_retrieved=0,
+        not_retrieved=None,
         assessed=stage1,
         excluded_full_text={
             "not relevant or quality not acceptable (not itemised)": stage1 - stage2
@@ -172,12 +172,20 @@ def _reason_lines(reasons: dict[str, int]) -> list[str]:
     return [f"  {reason}: {n}" for reason, n in reasons.items()]
 
 
+def _count(n: int | None) -> str:
+    return "not reported" if n is None else str(n)
+
+
+def _n(n: int | None) -> str:
+    return "not reported" if n is None else f"n = {n}"
+
+
 def format_flow(flow: FlowCounts) -> str:
     """The PRISMA 2020 counts as plain text."""
     lines = [f"PRISMA 2020 flow ({flow.source} figures)", "Identification"]
     lines.append(f"  Records identified: {flow.identified_total}")
     lines += [f"    {engine}: {n}" for engine, n in flow.identified.items()]
-    lines.append(f"  Duplicate records removed: {flow.duplicates_removed}")
+    lines.append(f"  Duplicate records removed: {_count(flow.duplicates_removed)}")
     rules_total = sum(flow.removed_by_rules.values())
     lines.append(f"  Records marked ineligible by rules: {rules_total}")
     lines += ["  " + line for line in _reason_lines(flow.removed_by_rules)]
@@ -187,7 +195,7 @@ def format_flow(flow: FlowCounts) -> str:
     lines.append(f"  Records excluded: {excluded}")
     lines += ["  " + line for line in _reason_lines(flow.excluded_screening)]
     lines.append(f"  Reports sought for retrieval: {flow.sought}")
-    lines.append(f"  Reports not retrieved: {flow.not_retrieved}")
+    lines.append(f"  Reports not retrieved: {_count(flow.not_retrieved)}")
     lines.append(f"  Reports assessed for eligibility (full text, quality): {flow.assessed}")
     lines.append(f"  Reports excluded: {sum(flow.excluded_full_text.values())}")
     lines += ["  " + line for line in _reason_lines(flow.excluded_full_text)]
@@ -230,12 +238,12 @@ def flow_svg(flow: FlowCounts) -> str:
         [f"Studies included in review (n = {flow.included})"],
     ]
     side_rows = [
-        ["Records removed before screening:", f"  Duplicates (n = {flow.duplicates_removed})",
+        ["Records removed before screening:", f"  Duplicates ({_n(flow.duplicates_removed)})",
          f"  Ineligible by rules (n = {sum(flow.removed_by_rules.values())})"]
         + [f"    {r} (n = {n})" for r, n in flow.removed_by_rules.items()],
         [f"Records excluded (n = {sum(flow.excluded_screening.values())})"]
         + [f"  {r} (n = {n})" for r, n in flow.excluded_screening.items()],
-        [f"Reports not retrieved (n = {flow.not_retrieved})"],
+        [f"Reports not retrieved ({_n(flow.not_retrieved)})"],
         ["Reports excluded (n = " + f"{sum(flow.excluded_full_text.values())})"]
         + [f"  {r} (n = {n})" for r, n in flow.excluded_full_text.items()],
         [f"Excluded after thorough review (n = {sum(flow.excluded_thorough.values())})"]

@@ -28,6 +28,9 @@ def test_flow_on_embedded_corpus_gives_the_reports_totals(built_db, tmp_path):
     # per row of Table 3.1: 190 nb, 112 sv, 15 da, 68 en
     assert "Google Scholar/Oria (nb): 190" in result.output
     assert "Oria (en): 68" in result.output
+    # The report gives unique hits only: how many duplicates it removed is unknown, not zero.
+    assert "Duplicate records removed: not reported" in result.output
+    assert "Reports not retrieved: not reported" in result.output
 
     root = ET.parse(svg_path).getroot()  # valid XML, or this raises
     assert root.tag == f"{SVG}svg"
@@ -39,6 +42,7 @@ def test_flow_on_embedded_corpus_gives_the_reports_totals(built_db, tmp_path):
         "Relevant, acceptable quality (n = 37)",
         "Studies included in review (n = 24)",
         "Records excluded (n = 297)",
+        "  Duplicates (not reported)",
     ):
         assert line in texts
     assert len(list(root.iter(f"{SVG}rect"))) == 11
