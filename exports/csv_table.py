@@ -23,30 +23,45 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def csv_authors(work: ExportWork) -> str:
     """'Kjærgård, R.; Bøckman, K.; Opinion' (the same shape as works.authors_display)."""
-    return "; ".join(
-        n.get("literal") or ", ".join(p for p in (n.get("family"), n.get("given")) if p)
-        for n in work.authors
-    )
+    parts = []
+    for name in work.authors:
+        literal = name.get("literal")
+        if literal:
+            parts.append(literal)
+            continue
+        family = name.get("family")
+        given = name.get("given")
+        parts.append(f"{family}, {given}" if family and given else family or given or "")
+    return "; ".join(parts)
+
+
+_PEER_REVIEWED = {1: "yes", 0: "no"}
+_CODED = ("theme", "method", "country", "group")  # the coded columns, in COLUMNS order
 
 
 def work_row(work: ExportWork, loaded: LoadedWorks, options: ExportOptions) -> list[str]:
     """The CSV cells of one work, in COLUMNS order."""
-    lang = options.labels
-
-    def coded(field_name: str) -> str:
-        return "; ".join(
-            label(loaded.labels, field_name, v, lang) for v in work.codes.get(field_name, [])
-        )
-
-    flag = {1: "yes", 0: "no"}.get(work.peer_reviewed) if work.peer_reviewed is not None else ""
+    if work.codes:
+        labels, lang = loaded.labels, options.labels
+        coded = [
+            "; ".join(label(labels, name, v, lang) for v in work.codes.get(name, ()))
+            for name in _CODED
+        ]
+    else:
+        coded = ["", "", "", ""]
+    year = work.year
     return [
-        work.cite_key, work.key, csv_authors(work), str(work.year or ""), work.title or "",
+        work.cite_key, work.key, csv_authors(work), str(year) if year else "", work.title or "",
         work.type or "", work.container or "", work.publisher or "", work.place or "",
         work.pages or "", work.volume or "", work.issue or "", work.language or "",
-        work.doi or "", work.isbn or "", work.issn or "", work.url or "", flag or "",
-        work.stage_label(), coded("theme"), coded("method"), coded("country"), coded("group"),
-        work.abstract or "",
+        work.doi or "", work.isbn or "", work.issn or "", work.url or "",
+        _PEER_REVIEWED.get(work.peer_reviewed, "") if work.peer_reviewed is not None else "",
+        work.stage_label(), *coded, work.abstract or "",
     ]  # fmt: skip
+
+
+def _formula_safe(row: list[str]) -> list[str]:
+    return ["'" + cell if cell.startswith(_FORMULA_START) else cell for cell in row]
 
 
 def write_csv(loaded: LoadedWorks, options: ExportOptions) -> str:
@@ -54,9 +69,6 @@ def write_csv(loaded: LoadedWorks, options: ExportOptions) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if options.excel else ",", lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for work in loaded.works:
-        row = work_row(work, loaded, options)
-        if options.excel:
-            row = ["'" + cell if cell.startswith(_FORMULA_START) else cell for cell in row]
-        writer.writerow(row)
+    rows = (work_row(work, loaded, options) for work in loaded.works)
+    writer.writerows(map(_formula_safe, rows) if options.excel else rows)
     return ("\ufeff" if options.excel else "") + out.getvalue()

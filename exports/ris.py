@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import rispy
+from rispy.config import LIST_TYPE_TAGS
 
 from exports.records import (
     ExportOptions,
@@ -103,7 +104,33 @@ class _RisWriter(rispy.RisWriter):
         return ""
 
 
+# rispy's tag for each field name work_reference uses, and the fields that take one line per item.
+_TAGS = {name: tag for tag, name in rispy.TAG_KEY_MAPPING.items() if tag != "TY"}
+_LIST_FIELDS = frozenset(LIST_TYPE_TAGS)
+
+
+def ris_record(ref: dict[str, Any]) -> str:
+    """One reference as the lines _RisWriter writes for it ('TY  - RPRT' ... 'ER  - ').
+
+    rispy's writer spends most of an export in its per-line generators and format calls; this
+    writes the same text directly (tests compare the two).
+    """
+    lines = [f"TY  - {ref['type_of_reference']}"]
+    for name, value in ref.items():
+        tag = _TAGS.get(name)
+        if tag is None:
+            continue  # type_of_reference, written first
+        if tag in _LIST_FIELDS:
+            lines.extend([f"{tag}  - {item}" for item in value])
+        else:
+            lines.append(f"{tag}  - {value}")
+    lines.append("ER  - ")
+    return "\n".join(lines)
+
+
 def write_ris(loaded: LoadedWorks, options: ExportOptions) -> str:
-    """The selected works as an RIS file (UTF-8)."""
-    refs = [work_reference(work, loaded, options) for work in loaded.works]
-    return rispy.dumps(refs, implementation=_RisWriter, skip_unknown_tags=True) if refs else ""
+    """The selected works as an RIS file (UTF-8), records separated by a blank line."""
+    if not loaded.works:
+        return ""
+    records = [ris_record(work_reference(work, loaded, options)) for work in loaded.works]
+    return "\n\n".join(records) + "\n"
