@@ -88,14 +88,16 @@ def run_one(fmt: str, db_path: str, limit: int | None) -> dict[str, float]:
     prepared = _prepare_peer(fmt[5:], db) if fmt.startswith("peer-") else None
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
+    cpu_start = time.process_time()
     if prepared is not None:
         count = prepared()
     else:
         result = export_works(db, fmt, selection, ExportOptions())
         count = result.count
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "works": count, "peak_mb": (peak - baseline) / 1024}
+    return {"seconds": seconds, "cpu": cpu, "works": count, "peak_mb": (peak - baseline) / 1024}
 
 
 def _prepare_peer(fmt: str, db: Any) -> Callable[[], int]:

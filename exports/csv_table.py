@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
+from collections.abc import Iterable
 
 from exports.records import ExportOptions, ExportWork, LoadedWorks, label
 
@@ -64,11 +67,39 @@ def _formula_safe(row: list[str]) -> list[str]:
     return ["'" + cell if cell.startswith(_FORMULA_START) else cell for cell in row]
 
 
+# A cell with one of these needs more than quotes around it (doubled quotes; a line break the
+# csv module treats as a line terminator): such rows go through csv.writer itself.
+_HARD_CELL = re.compile('["\r\n]')
+
+
+def csv_lines(rows: Iterable[list[str]], delimiter: str) -> list[str]:
+    """Each row as the line csv.writer writes (QUOTE_MINIMAL, quotes doubled, CRLF), CRLF included.
+
+    csv.writer examines every character with a function call; most rows need at most a pair of
+    quotes around the cells holding the delimiter, which plain string methods find far faster.
+    """
+    scratch = io.StringIO()
+    writer = csv.writer(scratch, delimiter=delimiter, lineterminator="\r\n")
+    lines = []
+    for row in rows:
+        line = delimiter.join(row)
+        if _HARD_CELL.search(line):
+            scratch.seek(0)
+            scratch.truncate()
+            writer.writerow(row)
+            lines.append(scratch.getvalue())
+        elif line.count(delimiter) == len(row) - 1:
+            lines.append(line + "\r\n")
+        else:
+            quoted = [f'"{cell}"' if delimiter in cell else cell for cell in row]
+            lines.append(delimiter.join(quoted) + "\r\n")
+    return lines
+
+
 def write_csv(loaded: LoadedWorks, options: ExportOptions) -> str:
     """The selected works as CSV text (the BOM, when asked for, is its first character)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if options.excel else ",", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    rows = (work_row(work, loaded, options) for work in loaded.works)
-    writer.writerows(map(_formula_safe, rows) if options.excel else rows)
-    return ("\ufeff" if options.excel else "") + out.getvalue()
+    rows: Iterable[list[str]] = (work_row(work, loaded, options) for work in loaded.works)
+    if options.excel:
+        rows = map(_formula_safe, rows)
+    lines = csv_lines(itertools.chain([list(COLUMNS)], rows), ";" if options.excel else ",")
+    return ("\ufeff" if options.excel else "") + "".join(lines)

@@ -108,7 +108,7 @@ STATUS_SQL = """
 """
 
 # The C scanner behind json.loads, called without json.loads' three Python frames per work.
-_SCAN_JSON = json.JSONDecoder().scan_once
+_SCAN_JSON: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def load_works(
@@ -125,8 +125,8 @@ def load_works(
         f"SELECT {_COLUMNS} FROM works w LEFT JOIN ({STATUS_SQL}) s ON s.work_id = w.id "
         f"WHERE {where} ORDER BY w.authors_display COLLATE NOCASE, w.year, w.title, w.id"
     )
-    works = []
-    warnings = []
+    works: list[ExportWork] = []
+    warnings: list[str] = []
     append = works.append
     scan = _SCAN_JSON
     for row in db.execute(sql, params):
@@ -204,7 +204,8 @@ def base_cite_key(work: ExportWork, cache: dict[str, str] | None = None) -> str:
         author = cache[name] = _key_word(name)
     author = author or "anon"
     word = ""
-    for raw in _ANY_WORD.findall(work.title or ""):
+    for match in _ANY_WORD.finditer(work.title or ""):  # lazily: the first word mostly does
+        raw = match.group()
         folded = cache.get(raw)
         if folded is None:
             folded = cache[raw] = _key_word(raw)
