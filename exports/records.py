@@ -94,17 +94,15 @@ _COLUMNS = (
     "w.peer_reviewed, s.last_stage, s.last_decision"
 )
 
-# The work_status view's definition (db/schema.py) computed once for all works instead of with
-# two correlated subqueries per work: a work's latest decision is the one with the highest stage,
-# then the latest decided_at, then the highest id; last_stage is that decision's stage, which is
-# the work's highest stage. Works without decisions have no row here (NULLs after the LEFT JOIN).
-STATUS_SQL = """
-    SELECT work_id, stage AS last_stage, decision AS last_decision
-    FROM (SELECT work_id, stage, decision,
-                 row_number() OVER (PARTITION BY work_id
-                                    ORDER BY stage DESC, decided_at DESC, id DESC) AS rank
-          FROM decisions)
-    WHERE rank = 1
+# The work_status view's definition (db/schema.py) with one index probe per work instead of two:
+# a work's latest decision is the one with the highest stage, then the latest decided_at, then the
+# highest id; last_stage is that decision's stage, which is the work's highest stage. Works without
+# decisions get NULLs. (Measured on 100k works with 210k decisions: faster than joining the view,
+# and than one windowed pass over all decisions, which must sort them.)
+STATUS_JOIN = """
+    LEFT JOIN (SELECT id, stage AS last_stage, decision AS last_decision FROM decisions) s
+      ON s.id = (SELECT d.id FROM decisions d WHERE d.work_id = w.id
+                  ORDER BY d.stage DESC, d.decided_at DESC, d.id DESC LIMIT 1)
 """
 
 # The C scanner behind json.loads, called without json.loads' three Python frames per work.
@@ -122,7 +120,7 @@ def load_works(
     where, params = selection_clause(db, selection)
     only = ids_from_sql(db, selection.sql) if selection.sql else None
     sql = (
-        f"SELECT {_COLUMNS} FROM works w LEFT JOIN ({STATUS_SQL}) s ON s.work_id = w.id "
+        f"SELECT {_COLUMNS} FROM works w {STATUS_JOIN} "
         f"WHERE {where} ORDER BY w.authors_display COLLATE NOCASE, w.year, w.title, w.id"
     )
     works: list[ExportWork] = []

@@ -26,7 +26,7 @@ from db.database import open_db
 from exports import ris
 from exports.csv_table import csv_lines
 from exports.records import (
-    STATUS_SQL,
+    STATUS_JOIN,
     ExportOptions,
     ExportWork,
     LoadedWorks,
@@ -99,8 +99,7 @@ def _both(conn: sqlite3.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
     ours = {
         key: (stage, decision)
         for key, stage, decision in conn.execute(
-            f"SELECT w.key, s.last_stage, s.last_decision FROM works w "
-            f"LEFT JOIN ({STATUS_SQL}) s ON s.work_id = w.id"
+            f"SELECT w.key, s.last_stage, s.last_decision FROM works w {STATUS_JOIN}"
         ).fetchall()
     }
     return view, ours
