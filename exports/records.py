@@ -1,4 +1,4 @@
-"""The works an export reads: one query over works and work_status, shared by every format.
+"""The works an export reads: one query over works and their screening status, for every format.
 
 Also the citation keys (first author + year + first title word), unique within an export.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,11 +32,13 @@ _STOPWORD_TEXT = (
 )
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
+_STAGE_WORDS = {"include": "included", "exclude": "excluded"}
+
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _ANY_WORD = re.compile(r"[^\W_]+")
 
 
-@dataclass
+@dataclass(slots=True)
 class ExportWork:
     """One work as every format sees it."""
 
@@ -74,7 +75,7 @@ class ExportWork:
         """'included (stage 3)', 'excluded (stage 1)', 'unscreened'."""
         if self.last_stage is None:
             return "unscreened"
-        word = {"include": "included", "exclude": "excluded"}.get(self.last_decision or "", "maybe")
+        word = _STAGE_WORDS.get(self.last_decision or "", "maybe")
         return f"{word} (stage {self.last_stage})"
 
 
@@ -93,31 +94,60 @@ _COLUMNS = (
     "w.peer_reviewed, s.last_stage, s.last_decision"
 )
 
+# The work_status view's definition (db/schema.py) with one index probe per work instead of two:
+# a work's latest decision is the one with the highest stage, then the latest decided_at, then the
+# highest id; last_stage is that decision's stage, which is the work's highest stage. Works without
+# decisions get NULLs. (Measured on 100k works with 210k decisions: faster than joining the view,
+# and than one windowed pass over all decisions, which must sort them.)
+STATUS_JOIN = """
+    LEFT JOIN (SELECT id, stage AS last_stage, decision AS last_decision FROM decisions) s
+      ON s.id = (SELECT d.id FROM decisions d WHERE d.work_id = w.id
+                  ORDER BY d.stage DESC, d.decided_at DESC, d.id DESC LIMIT 1)
+"""
+
+# The C scanner behind json.loads, called without json.loads' three Python frames per work.
+_SCAN_JSON: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
 
 def load_works(
     db: sqlite_utils.Database, selection: Selection | None = None, with_codes: bool = True
 ) -> LoadedWorks:
-    """Read the selected works, sorted by author, year and title, with unique citation keys."""
+    """Read the selected works, sorted by author, year and title, with unique citation keys.
+
+    ``with_codes=False`` leaves every work's ``codes`` empty, for formats that do not show them.
+    """
     selection = selection or Selection()
     where, params = selection_clause(db, selection)
     only = ids_from_sql(db, selection.sql) if selection.sql else None
     sql = (
-        f"SELECT {_COLUMNS} FROM works w JOIN work_status s ON s.work_id = w.id "
+        f"SELECT {_COLUMNS} FROM works w {STATUS_JOIN} "
         f"WHERE {where} ORDER BY w.authors_display COLLATE NOCASE, w.year, w.title, w.id"
     )
-    works = []
-    warnings = []
+    works: list[ExportWork] = []
+    warnings: list[str] = []
+    append = works.append
+    scan = _SCAN_JSON
     for row in db.execute(sql, params):
         if only is not None and row[0] not in only:
             continue
-        work = ExportWork(*row[:3], json.loads(row[3] or "[]"), *row[4:])  # type: ignore[call-arg,misc]
-        missing = [name for name in ("title", "year") if not getattr(work, name)]
-        if missing:
+        text = row[3]
+        if text:
+            try:
+                authors, end = scan(text, 0)
+            except StopIteration:
+                end = -1
+            if end != len(text):  # surrounding blanks, or bad JSON: json.loads says where
+                authors = json.loads(text)
+        else:
+            authors = []
+        work = ExportWork(row[0], row[1], row[2], authors, *row[4:])
+        if not row[2] or not row[4]:
+            missing = [name for name in ("title", "year") if not getattr(work, name)]
             warnings.append(
                 f"work {work.id} ({work.key}) has no {' and no '.join(missing)}: "
                 "exported with what it has"
             )
-        works.append(work)
+        append(work)
     if with_codes and works:
         _attach_codes(db, works)
     assign_cite_keys(works)
@@ -153,29 +183,55 @@ def ascii_fold(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
-def base_cite_key(work: ExportWork) -> str:
-    """Author + year + first significant title word in ASCII: 'thomsen2016karriereveiledning'."""
+def _key_word(raw: str) -> str:
+    """A name or title word as it goes into a citation key: ASCII letters and digits, lower case."""
+    return "".join(_WORD.findall(ascii_fold(raw))).lower()
+
+
+def base_cite_key(work: ExportWork, cache: dict[str, str] | None = None) -> str:
+    """Author + year + first significant title word in ASCII: 'thomsen2016karriereveiledning'.
+
+    ``cache`` (name or word → its key form) saves folding the same names and words again.
+    """
+    if cache is None:
+        cache = {}
     first = work.authors[0] if work.authors else {}
     name = first.get("family") or first.get("literal") or "anon"
-    author = "".join(_WORD.findall(ascii_fold(name))).lower() or "anon"
+    author = cache.get(name)
+    if author is None:
+        author = cache[name] = _key_word(name)
+    author = author or "anon"
     word = ""
-    for raw in _ANY_WORD.findall(work.title or ""):
-        folded = "".join(_WORD.findall(ascii_fold(raw))).lower()
-        if folded and not word:
-            word = folded  # the first word, if every word is a stopword
-        if folded and folded not in _STOPWORDS:
-            word = folded
-            break
+    for match in _ANY_WORD.finditer(work.title or ""):  # lazily: the first word mostly does
+        raw = match.group()
+        folded = cache.get(raw)
+        if folded is None:
+            folded = cache[raw] = _key_word(raw)
+        if folded:
+            if folded not in _STOPWORDS:
+                word = folded
+                break
+            if not word:
+                word = folded  # the first word, if every word is a stopword
     return f"{author}{work.year or 'nd'}{word}"
 
 
 def assign_cite_keys(works: list[ExportWork]) -> None:
     """Give each work a unique key; on a clash the lowest work id keeps the plain key."""
-    groups: dict[str, list[ExportWork]] = defaultdict(list)
+    groups: dict[str, list[ExportWork]] = {}
+    cache: dict[str, str] = {}
     for work in works:
-        groups[base_cite_key(work)].append(work)
+        base = base_cite_key(work, cache)
+        members = groups.get(base)
+        if members is None:
+            groups[base] = [work]
+            work.cite_key = base
+        else:
+            members.append(work)
     taken = set(groups)
     for base, members in groups.items():
+        if len(members) == 1:
+            continue
         members.sort(key=lambda w: w.id)
         members[0].cite_key = base
         n = 1

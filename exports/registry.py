@@ -25,6 +25,12 @@ class ExportFormat:
     extension: str
     media_type: str
     description: str
+    # Whether the format shows the works' codes: always (CSV columns) or only with --screening.
+    codes: bool = False
+
+    def uses_codes(self, options: ExportOptions) -> bool:
+        """Codes are read only when the output shows them (one query fewer otherwise)."""
+        return self.codes or options.screening
 
 
 FORMATS: dict[str, ExportFormat] = {
@@ -35,7 +41,7 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("ris", ris.write_ris, "ris", "application/x-research-info-systems",
                      "RIS (Zotero, EndNote, Mendeley)"),
         ExportFormat("csv", csv_table.write_csv, "csv", "text/csv",
-                     "CSV, one row per work (--excel for Excel)"),
+                     "CSV, one row per work (--excel for Excel)", codes=True),
         ExportFormat("csljson", csljson.write_csljson, "json",
                      "application/vnd.citationstyles.csl+json",
                      "CSL-JSON (Zotero, Pandoc)"),
@@ -83,7 +89,7 @@ def export_works(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        loaded = load_works(db, selection)
+        loaded = load_works(db, selection, with_codes=fmt.uses_codes(options))
         text = fmt.write(loaded, options)
     finally:
         if enabled:

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import rispy
+from rispy.config import LIST_TYPE_TAGS
 
 from exports.records import (
     ExportOptions,
@@ -32,9 +33,12 @@ _PAGE_RANGE = re.compile(r"^\s*(\S+?)\s*[-–—]+\s*(\S+)\s*$")
 
 def ris_name(name: dict[str, str]) -> str:
     """'Kjærgård, R.'; an organisation has no comma ('Kompetanse Norge'); 'Family,' alone."""
-    if name.get("literal") or not name.get("family"):
-        return _line(name.get("literal") or name.get("given") or "")
-    return _line(f"{name['family']}, {name.get('given') or ''}".rstrip())
+    literal = name.get("literal")
+    family = name.get("family")
+    if literal or not family:
+        return _line(literal or name.get("given") or "")
+    given = name.get("given")
+    return _line(f"{family}, {given}" if given else f"{family},")
 
 
 def _line(text: str) -> str:
@@ -42,57 +46,76 @@ def _line(text: str) -> str:
     return " ".join(text.split())
 
 
-def work_reference(work: ExportWork, loaded: LoadedWorks, options: ExportOptions) -> dict[str, Any]:
-    """One rispy reference (rispy's field names) for a work."""
+def ris_lines(work: ExportWork, loaded: LoadedWorks, options: ExportOptions) -> list[str]:
+    """The lines of a work's RIS record, 'TY  - RPRT' first, without the closing 'ER  - '."""
     kind = RIS_TYPES.get(work.type or "", "GEN")
-    ref: dict[str, Any] = {"type_of_reference": kind, "id": work.cite_key}
-    if work.authors:
-        ref["authors"] = [ris_name(n) for n in work.authors]
+    lines = [f"TY  - {kind}", f"ID  - {work.cite_key}"]
+    add = lines.append
+    for name in work.authors:
+        add(f"AU  - {ris_name(name)}")
     if work.title:
-        ref["title"] = _line(work.title)
+        add(f"TI  - {_line(work.title)}")
     if work.year:
-        ref["year"] = str(work.year)
+        add(f"PY  - {work.year}")
     if work.container and kind in ("JOUR", "CHAP", "GEN"):
-        ref["secondary_title"] = _line(work.container)
+        add(f"T2  - {_line(work.container)}")
     if work.publisher:
-        ref["publisher"] = _line(work.publisher)
+        add(f"PB  - {_line(work.publisher)}")
     if work.place:
-        ref["place_published"] = _line(work.place)
+        add(f"CY  - {_line(work.place)}")
     if work.pages:
         match = _PAGE_RANGE.match(work.pages)
         if match:
-            ref["start_page"], ref["end_page"] = match.group(1), match.group(2)
+            add(f"SP  - {match.group(1)}")
+            add(f"EP  - {match.group(2)}")
         else:
-            ref["start_page"] = _line(work.pages)
+            add(f"SP  - {_line(work.pages)}")
     if work.volume:
-        ref["volume"] = _line(work.volume)
+        add(f"VL  - {_line(work.volume)}")
     notes = []
     if kind == "RPRT":
         if work.report_number:
-            ref["issn"] = _line(work.report_number)  # SN: Zotero's report number
+            add(f"SN  - {_line(work.report_number)}")  # Zotero's report number
         if work.isbn:
             notes.append(f"ISBN: {_line(work.isbn)}")
     else:
         if work.issue:
-            ref["number"] = _line(work.issue)
+            add(f"IS  - {_line(work.issue)}")
         serial = work.issn if kind == "JOUR" else work.isbn or work.issn
         if serial:
-            ref["issn"] = _line(serial)
+            add(f"SN  - {_line(serial)}")
     if work.doi:
-        ref["doi"] = _line(work.doi)
+        add(f"DO  - {_line(work.doi)}")
     if work.url:
-        ref["urls"] = [_line(work.url)]
+        add(f"UR  - {_line(work.url)}")
     if work.language:
-        ref["language"] = work.language
+        add(f"LA  - {work.language}")
     if work.abstract:
-        ref["abstract"] = _line(work.abstract)
+        add(f"AB  - {_line(work.abstract)}")
     if options.screening:
-        keywords = screening_keywords(work, loaded, options.labels)
-        if keywords:
-            ref["keywords"] = keywords
+        for keyword in screening_keywords(work, loaded, options.labels):
+            add(f"KW  - {keyword}")
         notes.append(screening_note(work, loaded, options.labels))
-    if notes:
-        ref["notes"] = notes
+    for note in notes:
+        add(f"N1  - {note}")
+    return lines
+
+
+# rispy's field name for each tag, and the tags that rispy keeps as lists (one line per item).
+_FIELD_NAMES = rispy.TAG_KEY_MAPPING
+_LIST_TAGS = frozenset(LIST_TYPE_TAGS)
+
+
+def work_reference(work: ExportWork, loaded: LoadedWorks, options: ExportOptions) -> dict[str, Any]:
+    """One rispy reference (rispy's field names) for a work: the same record as ris_lines."""
+    ref: dict[str, Any] = {}
+    for line in ris_lines(work, loaded, options):
+        tag, value = line[:2], line[6:]
+        name = _FIELD_NAMES[tag]
+        if tag in _LIST_TAGS:
+            ref.setdefault(name, []).append(value)
+        else:
+            ref[name] = value
     return ref
 
 
@@ -104,6 +127,12 @@ class _RisWriter(rispy.RisWriter):
 
 
 def write_ris(loaded: LoadedWorks, options: ExportOptions) -> str:
-    """The selected works as an RIS file (UTF-8)."""
-    refs = [work_reference(work, loaded, options) for work in loaded.works]
-    return rispy.dumps(refs, implementation=_RisWriter, skip_unknown_tags=True) if refs else ""
+    """The selected works as an RIS file (UTF-8), records separated by a blank line.
+
+    The text is what rispy writes for the same records (tests compare the two), built here
+    directly: rispy's per-line generators and format calls took most of an export's time.
+    """
+    if not loaded.works:
+        return ""
+    records = ["\n".join(ris_lines(work, loaded, options)) for work in loaded.works]
+    return "\nER  - \n\n".join(records) + "\nER  - \n"
