@@ -51,9 +51,7 @@ ASREVIEW = {"Cohen_2006_ADHD": 0.505, "Kitchenham_2010": 0.674, "Nagtegaal_2019"
 
 
 def tfidf(texts: Sequence[str], *, ngrams: tuple[int, int] = (1, 2), sublinear: bool = True):
-    vectorizer = TfidfVectorizer(
-        ngram_range=ngrams, sublinear_tf=sublinear, max_df=0.95, min_df=1
-    )
+    vectorizer = TfidfVectorizer(ngram_range=ngrams, sublinear_tf=sublinear, max_df=0.95, min_df=1)
     return vectorizer.fit_transform(texts)
 
 
@@ -198,17 +196,29 @@ def library(**weights: float) -> Callable[[LabelledData], Scorer]:
 
 
 CANDIDATES: dict[str, tuple[str, Callable[[LabelledData], Scorer]]] = {
-    "words": ("ELAS u4 re-implemented: word 1-2-grams, SVM C 0.11, ratio 9.8", single(words, svm())),
+    "words": (
+        "ELAS u4 re-implemented: word 1-2-grams, SVM C 0.11, ratio 9.8",
+        single(words, svm()),
+    ),
     "library-default": ("screening.simulate's default as committed", library()),
-    "title0.2": ("words + title block x0.2 in one SVM (issue 5 default)", library(title_weight=0.2)),
+    "title0.2": (
+        "words + title block x0.2 in one SVM (issue 5 default)",
+        library(title_weight=0.2),
+    ),
     "title1": ("words + title block x1 in one SVM", single(words_and_title, svm())),
     "unigrams": ("word 1-grams only, SVM", single(unigrams, svm())),
     "raw-tf": ("word 1-2-grams without sublinear tf, SVM", single(words_raw_tf, svm())),
-    "svm-balanced": ("words, SVM with class_weight='balanced' (ratio 1)", single(words, svm_class_balanced())),
+    "svm-balanced": (
+        "words, SVM with class_weight='balanced' (ratio 1)",
+        single(words, svm_class_balanced()),
+    ),
     "svm-C1": ("words, SVM C 1 (sklearn default)", single(words, svm(c=1.0))),
     "logistic": ("words, logistic regression C 1, ratio 9.8", single(words, logistic())),
     "nb": ("words, multinomial naive Bayes (ASReview v1 default)", single(words, naive_bayes())),
-    "chars": ("words + char 3-5-grams in one SVM (Nordic queue features)", single(words_and_chars, svm())),
+    "chars": (
+        "words + char 3-5-grams in one SVM (Nordic queue features)",
+        single(words_and_chars, svm()),
+    ),
     "rank:words+title": (
         "rank average: SVM on words, SVM on titles",
         rank_average((words, svm()), (title_only, svm())),
