@@ -23,7 +23,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from screening.ranking import QUEUE_CHAR_WEIGHT, RelevanceModel, extract_features  # noqa: E402
+from screening.ranking import (  # noqa: E402
+    QUEUE_CHAR_WEIGHT,
+    QUEUE_TITLE_WEIGHT,
+    RelevanceModel,
+    extract_features,
+)
 from screening.simulate import (  # noqa: E402
     LabelledData,
     draw_priors,
@@ -67,12 +72,13 @@ def run_asreview(name: str, labels: np.ndarray, seed: int) -> tuple[list[int], f
     return order, time.perf_counter() - start
 
 
-# Our variants: the default the simulate command uses, the plain word model (the same features and
-# classifier as ELAS u4: a check that both code paths agree), and the Nordic queue's setting.
+# Our variants: the default the simulate command uses (the word model: the same features and
+# classifier as ELAS u4, so both code paths should agree), the first round's default (a title
+# block x0.2) and the Nordic queue's setting. bench/screening_variants.py tries many more.
 VARIANTS = {
     "ours": {},
-    "ours-words": {"title_weight": 0.0, "char_weight": 0.0},
-    "ours-queue": {"char_weight": QUEUE_CHAR_WEIGHT},
+    "ours-title0.2": {"title_weight": 0.2},
+    "ours-queue": {"title_weight": QUEUE_TITLE_WEIGHT, "char_weight": QUEUE_CHAR_WEIGHT},
 }
 
 
@@ -85,11 +91,17 @@ def run_ours(
 
 
 def retrain_timing(
-    data: LabelledData, n: int = 2000, repeats: int = 15, char_weight: float = 0.0
+    data: LabelledData,
+    n: int = 2000,
+    repeats: int = 15,
+    title_weight: float = 0.0,
+    char_weight: float = 0.0,
 ) -> float:
     """Median seconds of one refit + rescoring of ``n`` records with ~100 labels."""
     labels = data.labels[:n]
-    features = extract_features(data.texts[:n], data.titles[:n], char_weight=char_weight)
+    features = extract_features(
+        data.texts[:n], data.titles[:n], title_weight=title_weight, char_weight=char_weight
+    )
     model = RelevanceModel()
     rng = np.random.default_rng(0)
     positives = np.flatnonzero(labels == 1)
@@ -160,8 +172,11 @@ def main() -> None:
             f"| {seconds:.1f} | {counted:.3f}{reference} |"
         )
     nagtegaal = read_labelled_csv(DATA / "Nagtegaal_2019.csv")
-    for label, char_weight in (("ours", 0.0), ("ours-queue", QUEUE_CHAR_WEIGHT)):
-        seconds = retrain_timing(nagtegaal, char_weight=char_weight)
+    for label, title_weight, char_weight in (
+        ("ours", 0.0, 0.0),
+        ("ours-queue", QUEUE_TITLE_WEIGHT, QUEUE_CHAR_WEIGHT),
+    ):
+        seconds = retrain_timing(nagtegaal, title_weight=title_weight, char_weight=char_weight)
         print(f"retrain-and-rerank, {label}, 2,000 records, 100 labels: median {seconds:.3f} s")
 
 

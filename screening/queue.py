@@ -19,6 +19,7 @@ from db.decisions import stage_outcomes
 from screening.protocol import Protocol, load_protocol
 from screening.ranking import (
     QUEUE_CHAR_WEIGHT,
+    QUEUE_TITLE_WEIGHT,
     Features,
     RelevanceModel,
     extract_features,
@@ -159,6 +160,7 @@ def rank_queue(
         features: Features = extract_features(
             [texts[w] for w in all_ids],
             [titles.get(w) or "" for w in all_ids],
+            title_weight=QUEUE_TITLE_WEIGHT,
             char_weight=QUEUE_CHAR_WEIGHT,
         )
         index = {w: i for i, w in enumerate(all_ids)}

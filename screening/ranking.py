@@ -7,9 +7,9 @@ Two signals, combined:
   names one. Terms are matched as word *stems inside words*, so the Nordic compounds
   "karriereveiledningstjeneste", "flyktningkvinner" or "nyanlända" match without a splitter;
 * a **model** trained on the decisions made so far: a class-balanced linear SVM over TF-IDF word
-  1–2-grams of title and abstract, the title's own 1–2-grams, and, in the Nordic screening queue,
-  character 3–5-grams (which share features across compounds and the Scandinavian spellings,
-  e.g. "vejledning" / "veiledning" / "vägledning").
+  1–2-grams of title and abstract (ASReview's ELAS u4 model); in the Nordic screening queue also
+  the title's own 1–2-grams and character 3–5-grams (which share features across compounds
+  and the Scandinavian spellings, e.g. "vejledning" / "veiledning" / "vägledning").
 
 The text features are computed once per queue; each retrain only refits the linear model, so a
 retrain-and-rerank over 2,000 records takes well under half a second (see bench/).
@@ -119,12 +119,15 @@ def _word_around(text: str, start: int, end: int) -> str:
     return text[start:end]
 
 
-# Block weights, measured on three labelled English reviews (bench/screening_compare.py): the title
-# block helps two of them and costs a little on the third; character n-grams cost on English
-# benchmarks, so the simulation leaves them out, while the Nordic screening queue uses them
-# (QUEUE_CHAR_WEIGHT), where compounds and three spellings of one word are the norm.
-TITLE_WEIGHT = 0.2
+# Block weights. `simulate` uses the word block alone (TITLE_WEIGHT = CHAR_WEIGHT = 0): with the
+# classifier below that is ASReview's ELAS u4 model, and of the 17 candidates measured on three
+# labelled English reviews (bench/screening_variants.py, bench/screening_results.md) it is the only
+# one that is at least ELAS u4 on all three; a title block or char n-grams raise the mean on some
+# reviews and lose clearly on another. The Nordic screening queue keeps a small title block and
+# character n-grams (QUEUE_*), where compounds and three spellings of one word are the norm.
+TITLE_WEIGHT = 0.0
 CHAR_WEIGHT = 0.0
+QUEUE_TITLE_WEIGHT = 0.2
 QUEUE_CHAR_WEIGHT = 0.5
 
 

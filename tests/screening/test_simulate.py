@@ -76,3 +76,25 @@ def test_simulate_reports_a_bad_label_with_its_line(tmp_path):
     result = CliRunner().invoke(main, ["simulate", str(bad)])
     assert result.exit_code == 1
     assert f"{bad}:3: label_included must be 0 or 1, found 'yes'" in result.output
+
+
+def test_simulate_model_uses_elas_u4_word_features():
+    # `simulate` ranks with the word block alone: TF-IDF of word 1-2-grams with sublinear tf and
+    # max_df 0.95, the feature_extractor_param of ELAS u4 in asreview/models/models.py (3.0.8).
+    # The title passed in must not add a block of its own.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from screening.ranking import extract_features
+
+    texts = [
+        "career guidance for refugees",
+        "guidance counsellors and newcomers",
+        "salmon farming economics",
+        "refugees in salmon farming",
+    ]
+    features = extract_features(texts, ["Career", "Guidance", "Salmon", "Refugees"])
+    expected = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95)
+    matrix = expected.fit_transform(texts)
+    assert features.matrix.shape == matrix.shape
+    assert abs(features.matrix - matrix).max() < 1e-12
+    assert "career guidance" in list(features.word_vocabulary)
