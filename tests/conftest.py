@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from db.build import build_database
+
+# Property tests run on a shared 2-core machine: wall-clock deadlines would make them flaky
+# without testing anything a user sees.
+settings.register_profile("evidensbase", deadline=None)
+settings.load_profile("evidensbase")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

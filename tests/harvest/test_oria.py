@@ -170,7 +170,7 @@ def test_killed_harvest_resumes_to_the_same_hits_as_a_clean_run(
     assert len(clean_keys) == pages * 50
 
     # A slow server, so the kill lands mid-run: after at least 2 of the 8 pages are stored.
-    server = replay(OTTER, total=pages * 50, delay=0.25)
+    server = replay(OTTER, total=pages * 50, delay=0.4)
     args = harvest_args(built_db, server.url, EN_SEARCH)
     process = subprocess.Popen(
         [sys.executable, "-m", "evidensbase", *args],
@@ -179,14 +179,15 @@ def test_killed_harvest_resumes_to_the_same_hits_as_a_clean_run(
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 30
+    # Generous: on a loaded machine Scrapy alone can take many seconds to start.
+    deadline = time.monotonic() + 120
     while _count(built_db) < 2 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     (killed,) = sql(built_db, "SELECT * FROM search_runs")
-    assert killed["status"] == "running"  # nothing marked it: the process died
-    assert 2 <= killed["pages_fetched"] < pages
+    assert killed["status"] == "running", killed  # nothing marked it: the process died
+    assert 2 <= killed["pages_fetched"] < pages, killed
     # whole pages only: every stored page holds its 50 hits
     assert killed["hits_fetched"] == killed["pages_fetched"] * 50
 
