@@ -85,27 +85,34 @@ def load_answer(body: str | bytes) -> tuple[Any, list[str] | None]:
         return json.loads(text), None
 
 
+def _skip(text: str, pos: int) -> int:
+    """The position after any JSON whitespace at ``pos``."""
+    match = _SPACE.match(text, pos)
+    assert match is not None  # the pattern matches the empty string too
+    return match.end()
+
+
 def _walk_answer(text: str) -> tuple[dict[str, Any], list[str]]:
-    space, decode = _SPACE.match, _DECODER.raw_decode
-    pos = space(text, 0).end()
+    decode = _DECODER.raw_decode
+    pos = _skip(text, 0)
     if text[pos] != "{":
         raise _NotAnAnswer
     data: dict[str, Any] = {}
     texts: list[str] | None = None
-    pos = space(text, pos + 1).end()
+    pos = _skip(text, pos + 1)
     if text[pos] == "}":
         raise _NotAnAnswer  # no docs
     while True:
         if text[pos] != '"':
             raise _NotAnAnswer
         key, pos = scanstring(text, pos + 1)
-        pos = space(text, pos).end()
+        pos = _skip(text, pos)
         if text[pos] != ":":
             raise _NotAnAnswer
-        pos = space(text, pos + 1).end()
+        pos = _skip(text, pos + 1)
         if key == "docs" and text[pos] == "[":
             docs, texts = [], []
-            pos = space(text, pos + 1).end()
+            pos = _skip(text, pos + 1)
             if text[pos] == "]":
                 pos += 1
             else:
@@ -113,25 +120,25 @@ def _walk_answer(text: str) -> tuple[dict[str, Any], list[str]]:
                     doc, end = decode(text, pos)
                     docs.append(doc)
                     texts.append(text[pos:end])
-                    pos = space(text, end).end()
+                    pos = _skip(text, end)
                     if text[pos] == "]":
                         pos += 1
                         break
                     if text[pos] != ",":
                         raise _NotAnAnswer
-                    pos = space(text, pos + 1).end()
+                    pos = _skip(text, pos + 1)
             data[key] = docs
         else:
             data[key], pos = decode(text, pos)
             if key == "docs":
                 texts = None  # a later 'docs' key wins, as in json.loads
-        pos = space(text, pos).end()
+        pos = _skip(text, pos)
         if text[pos] == "}":
             break
         if text[pos] != ",":
             raise _NotAnAnswer
-        pos = space(text, pos + 1).end()
-    if space(text, pos + 1).end() != len(text) or texts is None:
+        pos = _skip(text, pos + 1)
+    if _skip(text, pos + 1) != len(text) or texts is None:
         raise _NotAnAnswer
     return data, texts
 
