@@ -45,7 +45,9 @@ HTTPCACHE_ENABLED = True
 HTTPCACHE_EXPIRATION_SECS = 0
 HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_IGNORE_HTTP_CODES = [401, 403, 408, 429, 500, 502, 503, 504, 522, 524]
-HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+# One SQLite file per spider, a row per response (see harvest/httpcache.py for why not Scrapy's
+# filesystem or DBM storage).
+HTTPCACHE_STORAGE = "harvest.httpcache.SqliteCacheStorage"
 
 # A page gives one item (and, for a first page, the requests for the rest); the pipeline is
 # synchronous. Scrapy starts CONCURRENT_ITEMS asyncio tasks per response (default 100): one is
