@@ -3,11 +3,20 @@ what the pipeline into SQLite costs per page.
 
 Three configurations, each a fresh database and cache, each run in its own process (Scrapy's
 reactor starts once per process), alternated over ``--rounds``; medians reported:
-- ``full``: the real harvest (HTTP cache on, pipeline into SQLite), as a user runs it;
+- ``full``: the real harvest (HTTP cache on, pipeline into SQLite, Scrapy job state for resume,
+  robots.txt), as a user runs it;
 - ``no-pipeline``: the same crawl with ITEM_PIPELINES off — the peer: Scrapy, our spider and parser;
 - ``no-cache``: the real pipeline, HTTP cache off;
-- ``dbm-cache``: the real pipeline, Scrapy's DBM cache storage instead of the filesystem one.
-Also timed in-process: ``db.provenance.store_page`` alone for the same 1,000 pages of 50 hits.
+- ``fs-cache``: the real pipeline, Scrapy's filesystem cache storage instead of ours
+  (harvest.httpcache, one SQLite file), as the harvest had it before;
+- ``dbm-cache``: the real pipeline, Scrapy's DBM cache storage instead of ours (on this
+  interpreter ``dbm`` is ``dbm.dumb``: no gdbm/ndbm module is built);
+- ``minimal-scrapy``: the peer floor, a ten-line Scrapy spider on the same server with the same
+  concurrency (4 requests, 1 per host, no delay), no robots.txt, cache, job state or pipeline,
+  that only ``json.loads`` each page and yields one item: what Scrapy itself costs here.
+Also timed in-process: ``db.provenance.store_page`` alone for the same 1,000 pages.
+Each crawl reports wall seconds and the CPU seconds of its process (the machine may be shared:
+CPU per page is the steadier figure).
 
     .venv/bin/python bench/harvest_crawl.py [--pages 1000] [--rounds 3]
 """
@@ -34,26 +43,72 @@ SEARCH = "oria-en-career-guidance-refugee"
 PAGE = 10  # the recording's own page size; --page-size 50 is what the spider asks Oria for
 
 CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 from harvest.crawl import harvest
 db, url, pages, overrides = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 [(plan, run)] = harvest(db, engine="oria", search_ids=[sys.argv[5]], base_url=url,
                          max_pages=pages, delay=0, overrides=overrides)
-print(json.dumps({"seconds": time.perf_counter() - start, "status": run["status"],
-                  "pages": run["pages_fetched"], "hits": run["hits_fetched"]}))
+print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
+                  "status": run["status"], "pages": run["pages_fetched"],
+                  "hits": run["hits_fetched"]}))
+"""
+
+PEER = """
+import json, sys, time
+import scrapy
+from scrapy.crawler import CrawlerProcess
+url, pages, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+fetched = []
+def page(offset):
+    return scrapy.Request(f"{url}/primaws/rest/pub/pnxs?offset={offset}&limit={size}",
+                          dont_filter=True, cb_kwargs={"offset": offset})
+class Minimal(scrapy.Spider):
+    name = "minimal"
+    async def start(self):
+        yield page(0)
+    def parse(self, response, offset):
+        docs = json.loads(response.body)["docs"]
+        fetched.append(offset)
+        if offset == 0:
+            for number in range(1, pages):
+                yield page(number * size)
+        yield {"offset": offset, "docs": len(docs)}
+process = CrawlerProcess({"LOG_LEVEL": "ERROR", "CONCURRENT_REQUESTS": 4,
+                          "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "DOWNLOAD_DELAY": 0,
+                          "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False})
+start, cpu = time.perf_counter(), time.process_time()
+process.crawl(Minimal)
+process.start()
+print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
+                  "pages": len(fetched)}))
 """
 
 CONFIGS = {
     "full": {"LOG_LEVEL": "ERROR"},
     "no-pipeline": {"LOG_LEVEL": "ERROR", "ITEM_PIPELINES": {}},
     "no-cache": {"LOG_LEVEL": "ERROR", "HTTPCACHE_ENABLED": False},
+    "fs-cache": {
+        "LOG_LEVEL": "ERROR",
+        "HTTPCACHE_STORAGE": "scrapy.extensions.httpcache.FilesystemCacheStorage",
+    },
     "dbm-cache": {
         "LOG_LEVEL": "ERROR",
         "HTTPCACHE_STORAGE": "scrapy.extensions.httpcache.DbmCacheStorage",
     },
 }
+
+
+def peer_once(url: str, pages: int, page_size: int) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", PEER, url, str(pages), str(page_size)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def crawl_once(url: str, pages: int, overrides: dict, workdir: Path) -> dict:
@@ -103,7 +158,7 @@ def main() -> None:
     with ReplayServer(config) as server:
         for number in range(args.pages):  # answers built before timing: measure us, not it
             server.page(number * page_size, page_size)
-        results: dict[str, list[dict]] = {name: [] for name in CONFIGS}
+        results: dict[str, list[dict]] = {name: [] for name in [*CONFIGS, "minimal-scrapy"]}
         stores: list[float] = []
         batches: list[float] = []
         for _ in range(args.rounds):
@@ -113,15 +168,23 @@ def main() -> None:
                 expected_pages = args.pages if name != "no-pipeline" else 0
                 assert outcome["pages"] == expected_pages, outcome
                 results[name].append(outcome)
+            peer = peer_once(server.url, args.pages, page_size)
+            assert peer["pages"] == args.pages, peer
+            results["minimal-scrapy"].append(peer)
             with tempfile.TemporaryDirectory() as tmp:
                 stores.append(store_only(server, args.pages, page_size, Path(tmp), False))
                 batches.append(store_only(server, args.pages, page_size, Path(tmp), True))
     medians = {n: statistics.median(r["seconds"] for r in rs) for n, rs in results.items()}
+    cpus = {n: statistics.median(r["cpu"] for r in rs) for n, rs in results.items()}
     print(
         f"{args.pages} pages of {page_size} hits, {args.rounds} rounds, median seconds per crawl:"
     )
     for name, seconds in medians.items():
-        print(f"  {name:<12} {seconds:7.2f} s  {args.pages / seconds:7.0f} pages/s")
+        print(
+            f"  {name:<15} {seconds:7.2f} s  {args.pages / seconds:7.0f} pages/s"
+            f"  CPU {cpus[name] / args.pages * 1e3:5.2f} ms/page"
+            f"  ({args.pages / cpus[name]:4.0f} pages per CPU second)"
+        )
     overhead = (medians["full"] - medians["no-pipeline"]) / args.pages
     print(
         f"pipeline overhead (full - no-pipeline): {overhead * 1e3:.2f} ms/page; "

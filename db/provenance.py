@@ -150,7 +150,10 @@ def _hit_values(run_id: int, engine: str, fetched_at: str, hit: Mapping[str, Any
         if name == "authors":
             value = json.dumps(value or [], ensure_ascii=False)
         elif name == "raw" and not isinstance(value, str):
-            value = json.dumps(value, ensure_ascii=False)  # in the engine's own key order
+            # The engine's own text of the record when the parser kept it (Primo docs), else the
+            # record serialized in the engine's own key order.
+            text = hit.get("raw_json")
+            value = text if isinstance(text, str) else json.dumps(value, ensure_ascii=False)
         elif name == "peer_reviewed" and value is not None:
             value = int(bool(value))
         values.append(value)

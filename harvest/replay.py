@@ -79,6 +79,10 @@ class ReplayServer:
 
 class _Handler(BaseHTTPRequestHandler):
     replay: ReplayServer
+    # Keep-alive, as real engines serve: a client (Scrapy) reuses one connection for a stream of
+    # pages instead of a TCP connect, a server thread and a teardown per page.
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave at once, no delayed-ACK stalls
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

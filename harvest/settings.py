@@ -45,7 +45,20 @@ HTTPCACHE_ENABLED = True
 HTTPCACHE_EXPIRATION_SECS = 0
 HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_IGNORE_HTTP_CODES = [401, 403, 408, 429, 500, 502, 503, 504, 522, 524]
-HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+# One SQLite file per spider, a row per response (see harvest/httpcache.py for why not Scrapy's
+# filesystem or DBM storage).
+HTTPCACHE_STORAGE = "harvest.httpcache.SqliteCacheStorage"
+
+# A page gives one item (and, for a first page, the requests for the rest); the pipeline is
+# synchronous. Scrapy starts CONCURRENT_ITEMS asyncio tasks per response (default 100): one is
+# all we can use. (Item handling within a response, not requests to a host.)
+CONCURRENT_ITEMS = 1
+
+# Pages are fetched in the order they are asked for (offset 0, 10, 20, ...): first in, first out,
+# all at one priority. (A priority per page would give Scrapy one queue per page, and its
+# scheduler walks every queue on each pop: quadratic in the number of pages.)
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 ITEM_PIPELINES = {"harvest.pipelines.ProvenancePipeline": 300}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,9 +31,13 @@ class PrimoPage:
 def parse_primo_page(
     body: str | bytes, *, offset: int = 0, record_link: str | None = None
 ) -> PrimoPage:
-    """Parse one JSON answer; ``record_link`` is a format string with ``{docid}`` for the URL."""
+    """Parse one JSON answer; ``record_link`` is a format string with ``{docid}`` for the URL.
+
+    Each hit's ``raw`` is its doc as parsed, and ``raw_json`` the doc's own text in the answer, as
+    the engine sent it (stored as the hit's raw JSON without serializing the doc again).
+    """
     try:
-        data = json.loads(body)
+        data, doc_texts = load_answer(body)
     except json.JSONDecodeError as exc:
         raise PageError(
             f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
@@ -43,12 +48,99 @@ def parse_primo_page(
     total = info.get("total")
     hits = []
     for index, doc in enumerate(data["docs"]):
-        hit = primo_hit(doc, record_link=record_link)
+        hit = primo_hit(doc, record_link=record_link) if isinstance(doc, dict) else None
         if hit is None:
             raise PageError(f"doc {index} has no pnx.control.recordid")
         hit["rank"] = offset + index + 1
+        if doc_texts is not None:
+            hit["raw_json"] = doc_texts[index]
         hits.append(hit)
     return PrimoPage(total=int(total) if total is not None else None, hits=hits)
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _NotAnAnswer(Exception):
+    """The text is not a JSON object with a ``docs`` array: let ``json.loads`` judge it."""
+
+
+def load_answer(body: str | bytes) -> tuple[Any, list[str] | None]:
+    """``json.loads(body)``, and the text of each element of the top-level ``docs`` array.
+
+    One pass of the standard decoder over the answer: the top-level object is walked here key by
+    key and each doc decoded with ``raw_decode``, whose end offset gives the doc's text. Anything
+    that is not an object holding a ``docs`` array (or is not valid JSON) goes to ``json.loads``,
+    which gives the same value or error as it always does; the texts are then None.
+    """
+    text = (
+        body.decode(json.detect_encoding(body), "surrogatepass")
+        if isinstance(body, bytes)
+        else body
+    )
+    try:
+        return _walk_answer(text)
+    except (_NotAnAnswer, json.JSONDecodeError, IndexError):
+        return json.loads(text), None
+
+
+def _skip(text: str, pos: int) -> int:
+    """The position after any JSON whitespace at ``pos``."""
+    match = _SPACE.match(text, pos)
+    assert match is not None  # the pattern matches the empty string too
+    return match.end()
+
+
+def _walk_answer(text: str) -> tuple[dict[str, Any], list[str]]:
+    decode = _DECODER.raw_decode
+    pos = _skip(text, 0)
+    if text[pos] != "{":
+        raise _NotAnAnswer
+    data: dict[str, Any] = {}
+    texts: list[str] | None = None
+    pos = _skip(text, pos + 1)
+    if text[pos] == "}":
+        raise _NotAnAnswer  # no docs
+    while True:
+        if text[pos] != '"':
+            raise _NotAnAnswer
+        key, pos = scanstring(text, pos + 1)
+        pos = _skip(text, pos)
+        if text[pos] != ":":
+            raise _NotAnAnswer
+        pos = _skip(text, pos + 1)
+        if key == "docs" and text[pos] == "[":
+            docs, texts = [], []
+            pos = _skip(text, pos + 1)
+            if text[pos] == "]":
+                pos += 1
+            else:
+                while True:
+                    doc, end = decode(text, pos)
+                    docs.append(doc)
+                    texts.append(text[pos:end])
+                    pos = _skip(text, end)
+                    if text[pos] == "]":
+                        pos += 1
+                        break
+                    if text[pos] != ",":
+                        raise _NotAnAnswer
+                    pos = _skip(text, pos + 1)
+            data[key] = docs
+        else:
+            data[key], pos = decode(text, pos)
+            if key == "docs":
+                texts = None  # a later 'docs' key wins, as in json.loads
+        pos = _skip(text, pos)
+        if text[pos] == "}":
+            break
+        if text[pos] != ",":
+            raise _NotAnAnswer
+        pos = _skip(text, pos + 1)
+    if _skip(text, pos + 1) != len(text) or texts is None:
+        raise _NotAnAnswer
+    return data, texts
 
 
 def primo_hit(doc: dict[str, Any], *, record_link: str | None = None) -> dict[str, Any] | None:

@@ -13,13 +13,35 @@ from hashlib import sha1
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlparse
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 
 from harvest.parse.names import csl_name, year_of
 
 SCHOLAR_BASE = "https://scholar.google.com/"
 _MARKER = re.compile(r"\[(CITATION|BOOK|PDF|HTML|B|C|DOC|PS)\]")
 _TOTAL = re.compile(r"(?:about\s+)?([\d.,\u00a0\u202f ]+)\s+results?", re.IGNORECASE)
+
+
+def _query(css: str | None = None, xpath: str | None = None) -> etree.XPath:
+    """A query compiled once: a CSS selector (with parsel's ``::text``/``::attr()``) as parsel
+    translates it, or an XPath. Run on lxml elements, it finds what ``Selector.css`` would."""
+    return etree.XPath(css2xpath(css) if css else xpath, smart_strings=False)
+
+
+# Page-level queries (compiled once; ``contains(@class, 'gs_r')`` first, a cheap test that any
+# class list holding the token gs_r passes, before the exact token test).
+_RESULTS = _query(
+    xpath="//div[contains(@class, 'gs_r')]"
+    "[contains(concat(' ', normalize-space(@class), ' '), ' gs_r ')][div[@class='gs_ri']]"
+)
+_TOTAL_TEXT = _query("#gs_ab_md ::text")
+# '#gs_captcha_ccl, #gs_captcha_f, form#captcha-form, #recaptcha' in one pass over the page
+_CAPTCHA = _query(
+    xpath="//*[@id = 'gs_captcha_ccl' or @id = 'gs_captcha_f' or @id = 'recaptcha'"
+    " or (self::form and @id = 'captcha-form')]"
+)
 
 
 @dataclass
@@ -33,7 +55,7 @@ class ScholarPage:
 
 def block_reason(sel: Selector, *, has_results: bool = False) -> str | None:
     """Why this page is a block page, or None."""
-    if sel.css("#gs_captcha_ccl, #gs_captcha_f, form#captcha-form, #recaptcha"):
+    if _CAPTCHA(sel.root):
         return "Google Scholar answered with a CAPTCHA ('Please show you're not a robot')"
     if has_results:
         return None  # the 'sorry' page has no results; reading all text of a results page is slow
@@ -59,10 +81,8 @@ def parse_scholar_page(
 ) -> ScholarPage:
     """Parse one saved result page."""
     sel = Selector(text=html)
-    total = parse_results_total(" ".join(sel.css("#gs_ab_md ::text").getall()) or None)
-    results = sel.xpath(
-        "//div[contains(concat(' ', normalize-space(@class), ' '), ' gs_r ')][div[@class='gs_ri']]"
-    )
+    total = parse_results_total(" ".join(_TOTAL_TEXT(sel.root)) or None)
+    results = [Selector(root=node, type="html") for node in _RESULTS(sel.root)]
     reason = block_reason(sel, has_results=bool(results))
     if reason:
         return ScholarPage(total=None, blocked=reason)
@@ -80,44 +100,65 @@ def _text(sel: Any) -> str:
     return " ".join("".join(sel.css("::text").getall()).split())
 
 
+# The queries of one result, compiled once: per result they run on the lxml element directly
+# (a parsel Selector per query and per node found cost most of the parse).
+_RI = _query("div.gs_ri")
+_TITLE = _query("h3.gs_rt")
+_MARKER_TEXT = _query(".gs_ctu ::text, .gs_ctc ::text")
+_TITLE_TEXT = _query(
+    xpath="./node()[not(self::span[contains(@class,'gs_ct')])]//text()"
+    " | ./node()[not(self::span[contains(@class,'gs_ct')])][self::text()]"
+)
+_HREF = _query("a::attr(href)")
+_BYLINE = _query("div.gs_a")
+_SNIPPET = _query("div.gs_rs")
+_LINKS = _query("div.gs_fl a")
+_FULL_TEXT = _query("div.gs_ggs a, div.gs_or_ggsm a")
+_CITE = _query("a[onclick*=gs_ocit]::attr(onclick)")
+_TEXT = _query("::text")
+
+
+def _all(query: etree.XPath, nodes: list[Any]) -> list[Any]:
+    """The query over each node, in order (what a parsel SelectorList's ``css`` gives)."""
+    return [found for node in nodes for found in query(node)]
+
+
+def _node_text(nodes: list[Any]) -> str:
+    """All text under the nodes, whitespace collapsed (``_text`` on lxml nodes)."""
+    return " ".join("".join(_all(_TEXT, nodes)).split())
+
+
 def scholar_hit(result: Selector, *, base: str = SCHOLAR_BASE) -> dict[str, Any]:
     """One result (``div.gs_r``) as a hit; Scholar-only fields go into ``raw``."""
-    ri = result.css("div.gs_ri")
-    title_node = ri.css("h3.gs_rt")
-    markers = sorted(
-        set(_MARKER.findall(" ".join(title_node.css(".gs_ctu ::text, .gs_ctc ::text").getall())))
-    )
+    root = result.root
+    ri = _RI(root)
+    title_node = _all(_TITLE, ri)
+    markers = sorted(set(_MARKER.findall(" ".join(_all(_MARKER_TEXT, title_node)))))
     markers = [m for m in markers if m in {"CITATION", "BOOK", "PDF", "HTML", "DOC", "PS"}]
-    title_parts = title_node.xpath(
-        "./node()[not(self::span[contains(@class,'gs_ct')])]//text()"
-        " | ./node()[not(self::span[contains(@class,'gs_ct')])][self::text()]"
-    ).getall()
+    title_parts = _all(_TITLE_TEXT, title_node)
     title = " ".join("".join(title_parts).split()) or None
-    url = title_node.css("a::attr(href)").get()
-    byline = _text(ri.css("div.gs_a"))
+    url = next(iter(_all(_HREF, title_node)), None)
+    byline = _node_text(_all(_BYLINE, ri))
     authors_text, venue_text, host = ([*byline.split(" - "), "", ""])[:3]
     venue, year = _venue_year(venue_text)
-    links = ri.css("div.gs_fl a")
     cited_by = versions = None
     cluster_id = None
-    for link in links:
-        label = _text(link)
-        href = link.attrib.get("href", "")
-        query = parse_qs(urlparse(href).query)
+    for link in _all(_LINKS, ri):
+        label = _node_text([link])
         if label.startswith("Cited by"):
             cited_by = int(re.sub(r"\D", "", label) or 0)
-            cluster_id = cluster_id or _first_param(query, "cites")
+            cluster_id = cluster_id or _link_param(link, "cites")
         elif re.match(r"All \d+ versions", label):
             versions = int(re.sub(r"\D", "", label))
-            cluster_id = _first_param(query, "cluster") or cluster_id
+            cluster_id = _link_param(link, "cluster") or cluster_id
     full_text = [
-        {"kind": (_MARKER.search(_text(a)) or [None, None])[1], "url": a.attrib.get("href")}
-        for a in result.css("div.gs_ggs a, div.gs_or_ggsm a")
+        {"kind": (_MARKER.search(_node_text([a])) or [None, None])[1], "url": a.get("href")}
+        for a in _FULL_TEXT(root)
     ]
-    data_cid = result.attrib.get("data-cid")
+    data_cid = root.get("data-cid")
     if not data_cid:
         # the 2016 layout keeps the id only in the Cite link: gs_ocit(event,'pYyS8T9g_kkJ','0')
-        cite = ri.css("a[onclick*=gs_ocit]::attr(onclick)").get() or ""
+        cite = next(iter(_all(_CITE, ri)), None) or ""
         found = re.search(r"gs_ocit\(event,'([^']+)'", cite)
         data_cid = found.group(1) if found else None
     hit_key = data_cid or "sha1:" + sha1(f"{title}|{byline}".encode()).hexdigest()
@@ -139,7 +180,7 @@ def scholar_hit(result: Selector, *, base: str = SCHOLAR_BASE) -> dict[str, Any]
         "isbn": None,
         "issn": None,
         "url": urljoin(base, url) if url else None,
-        "abstract": _text(ri.css("div.gs_rs")) or None,
+        "abstract": _node_text(_all(_SNIPPET, ri)) or None,
         "peer_reviewed": None,
         "raw": {
             "html": result.get(),
@@ -152,6 +193,11 @@ def scholar_hit(result: Selector, *, base: str = SCHOLAR_BASE) -> dict[str, Any]
             "full_text": full_text,
         },
     }
+
+
+def _link_param(link: Any, name: str) -> str | None:
+    """A query parameter of a link's href (read only for the links that carry one)."""
+    return _first_param(parse_qs(urlparse(link.get("href", "")).query), name)
 
 
 def _first_param(query: dict[str, list[str]], name: str) -> str | None:

@@ -76,7 +76,6 @@ class OriaSpider(HarvestSpider):
             cb_kwargs={"code": code, "offset": offset},
             # The same page may be asked for again when a run resumes; the cache answers it.
             dont_filter=True,
-            priority=-offset,
         )
 
     async def start(self) -> AsyncIterator[Any]:

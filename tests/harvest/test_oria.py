@@ -59,6 +59,9 @@ def test_replayed_answer_is_stored_with_a_complete_run_and_offline_rerun_adds_no
         "&vid=47BIBSYS_NETWORK%3Adefault"
     )
     assert json.loads(plos["raw"])["pnx"]["addata"]["doi"] == ["10.1371/journal.pone.0226253"]
+    # the doc's own text in the answer, byte for byte (the recording is served unchanged)
+    assert plos["raw"].startswith('{"pnx":{"sort":{"author":["Kumari, Priyanka ; Dong, Ke ;')
+    assert plos["raw"].encode("utf-8") in OTTER.read_bytes()
     sent = [p for p in server.config.requests if p.startswith("/primaws")]
     assert len(sent) == 3
     assert any("facet_lang%2Cexact%2Cnob" in p for p in sent)

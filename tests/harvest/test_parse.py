@@ -50,6 +50,41 @@ def test_primo_search_answer_fields_of_named_records() -> None:
     assert entry["raw"]["pnx"]["display"]["title"] == ["otter"]
 
 
+# synthetic_answer: a hand-made pnxs answer with odd spacing, escapes and Nordic letters; two
+# docs with record ids r1 and r2, info.total 2.
+SYNTHETIC_ANSWER = (
+    '{ "info" : {"total": 2},\n "docs" : [\n'
+    '  {"pnx": {"control": {"recordid": ["r1"]}, "display": {"title": ["Karriereveiledning for '
+    'nyankomne: \\"æøå\\" og äö"]}}} ,\n'
+    '  {"pnx":{"control":{"recordid":["r2"]},"display":{"title":["Sj\\u00e6l"]}}}\n ],'
+    ' "timelog": {} }'
+)
+
+
+def test_primo_hit_keeps_its_doc_text_exactly_as_the_engine_sent_it() -> None:
+    page = parse_primo_page(SYNTHETIC_ANSWER.encode("utf-8"))
+    first, second = page.hits
+    assert first["raw_json"] == (
+        '{"pnx": {"control": {"recordid": ["r1"]}, "display": {"title": ["Karriereveiledning for '
+        'nyankomne: \\"æøå\\" og äö"]}}}'
+    )
+    assert first["title"] == 'Karriereveiledning for nyankomne: "æøå" og äö'
+    assert second["raw_json"] == (
+        '{"pnx":{"control":{"recordid":["r2"]},"display":{"title":["Sj\\u00e6l"]}}}'
+    )
+    assert second["title"] == "Sjæl"
+    assert second["raw"]["pnx"]["display"]["title"] == ["Sjæl"]
+
+
+def test_primo_page_that_is_not_an_answer_is_a_page_error_naming_the_place() -> None:
+    with pytest.raises(PageError, match=r"line 1, column 13"):
+        parse_primo_page(b'{"docs": [1,]}')
+    with pytest.raises(PageError, match=r"doc 0 has no pnx\.control\.recordid"):
+        parse_primo_page(b'{"docs": [1]}')
+    with pytest.raises(PageError, match="no 'docs' list"):
+        parse_primo_page(b'{"docs": {"pnx": {}}}')
+
+
 def test_primo_ve_answer_with_nordic_and_slavic_letters_and_doi_from_identifiers() -> None:
     page = parse_primo_page((PRIMO / "davzavada_dawmain__search-cdi-article.json").read_bytes())
     assert page.total == 10789
