@@ -274,20 +274,22 @@ def _authors(rng: random.Random) -> list[dict[str, str]]:
     return names
 
 
+# The series marker a reused title gets (see _base_works); {} is the volume, 2, 3, ...
+_SERIES = ("Part {}", "Volume {}", "Delrapport {}", "Del {}", "Report {}", "Wave {}")
+
+
 def _base_works(n_works: int, rng: random.Random) -> Iterator[Record]:
     pool = title_pool()
     rng.shuffle(pool)
     for index in range(n_works):
-        if index < len(pool):
-            title = pool[index]
-        else:
-            # Past the pool: splice two real titles, which yields a new, real-sounding title.
-            a, b = rng.sample(pool, 2)
-            wa, wb = a.split(), b.split()
-            title = " ".join(wa[: max(3, len(wa) // 2)] + wb[len(wb) // 2 :])
+        title = pool[index % len(pool)]
         kind = rng.choices(["journal_article", "report", "book", "book_chapter"], [60, 25, 7, 8])[0]
         if kind == "report" and rng.random() < 0.4 and ":" not in title:
             title += ": " + rng.choice(_SUBTITLES)
+        volume = index // len(pool)
+        if volume:
+            # Past the pool: the title again, as a later volume of a series by other people.
+            title += ". " + rng.choice(_SERIES).format(volume + 1)
         yield {
             "title": title,
             "authors": _authors(rng),
