@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from db.dedupe.matching import Record, Verdict, candidate_pairs, compare
+from db.dedupe.matching import BOTH_PARTIAL, Record, Verdict, candidate_pairs, compare
 
 Pair = tuple[int, int]  # hit ids, smaller first
 
@@ -120,7 +120,8 @@ def plan_placements(
             strength = 200.0 if verdict.method in ("engine_id", "doi", "isbn", "person") else 0.0
             edges.append((strength + verdict.score, i, j, verdict))
         else:
-            clusters.forbid(i, j)
+            if verdict.method != BOTH_PARTIAL:
+                clusters.forbid(i, j)
             if (
                 pair not in known
                 and decided is None

@@ -35,8 +35,10 @@ class Record:
     title: str  # folded
     main: str  # folded main title (no subtitle)
     truncated: bool
+    subtitled: bool  # the title goes on after its main title
     numbers: tuple[str, ...]
     surnames: tuple[str, ...]
+    initial: str  # the first author's first initial, '' when unknown
     year: int | None
     type: str | None
     venue: str
@@ -60,8 +62,10 @@ def prepare(hit: Mapping[str, Any]) -> Record:
         title=folded,
         main=n.main_title_key(title),
         truncated=n.is_truncated(title),
+        subtitled=n.has_subtitle(title),
         numbers=n.title_numbers(folded),
         surnames=n.surnames(authors),
+        initial=n.first_initial(authors),
         year=_year(hit.get("year")),
         type=hit.get("type") or None,
         venue=n.fold(hit.get("container") or ""),
@@ -101,6 +105,11 @@ def blocking_keys(record: Record) -> Iterator[str]:
         yield f"a:{record.surnames[0]}:{record.year}"
 
 
+# A 'maybe' that leaves the question open instead of keeping the two apart: two incomplete titles
+# cannot show which part each is, but each may still join a complete copy of one work.
+BOTH_PARTIAL = "both_partial"
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     outcome: Outcome
@@ -138,6 +147,43 @@ def _authors_agree(a: Record, b: Record) -> bool | None:
     return shared * 2 >= len(shorter) and shared > 0
 
 
+def _first_authors_agree(a: Record, b: Record) -> bool:
+    """The same first author: surname (a letter's slip allowed) and initial, where both give one."""
+    if not a.surnames or not b.surnames or not _close(a.surnames[0], b.surnames[0]):
+        return False
+    return not a.initial or not b.initial or a.initial == b.initial
+
+
+def _most_authors_agree(a: Record, b: Record) -> bool:
+    """Half the shorter author list (Scholar keeps three, 'et al.' one) is in the other."""
+    shorter, longer = sorted((a.surnames, b.surnames), key=len)
+    shared = sum(1 for s in shorter if any(_close(s, t) for t in longer))
+    return shared > 0 and shared * 2 >= len(shorter)
+
+
+def _partial(x: Record, y: Record) -> bool:
+    """x's title may have lost words y's shows: cut by an ellipsis, or without y's subtitle."""
+    lost_subtitle = not x.subtitled and y.subtitled and (x.title != y.title or y.truncated)
+    return x.truncated or lost_subtitle
+
+
+def _fuzzy_same(a: Record, b: Record, similarity: float, method: str) -> Verdict:
+    """'same' on a fuzzy title, unless the authors are weak or a lost part may hold a number.
+
+    Scholar's ellipsis and a dropped subtitle can hide 'Del 3'. When both titles are incomplete,
+    nothing shows which part either is; when one is, most of the authors must confirm the match.
+    Co-authors alone never do: common surnames repeat, and the parts of a series share them.
+    """
+    partial_a, partial_b = _partial(a, b), _partial(b, a)
+    if partial_a and partial_b:
+        return Verdict("maybe", similarity, BOTH_PARTIAL)
+    if a.surnames and b.surnames and not _first_authors_agree(a, b):
+        return Verdict("maybe", similarity, "first_author_differs")
+    if (partial_a or partial_b) and not (_first_authors_agree(a, b) and _most_authors_agree(a, b)):
+        return Verdict("maybe", similarity, "partial_title_weak_authors")
+    return Verdict("same", similarity, method)
+
+
 def _close(x: str, y: str) -> bool:
     return x == y or (min(len(x), len(y)) >= 5 and Levenshtein.distance(x, y) <= 1)
 
@@ -167,9 +213,6 @@ def compare(a: Record, b: Record) -> Verdict:
             return Verdict("maybe", similarity, "doi_title_differs")
         return Verdict("different", similarity, "doi_differs")
     authors = _authors_agree(a, b)
-    if a.truncated and b.truncated and similarity < 100:
-        # Two snippets cut short: what follows the ellipsis (a part number) is unknown in both.
-        return Verdict("maybe", similarity, "both_truncated")
     gap = abs(a.year - b.year) if a.year and b.year else None
     shared_isbn = bool(set(a.isbns) & set(b.isbns))
     if shared_isbn and "book_chapter" not in (a.type, b.type):
@@ -188,13 +231,13 @@ def compare(a: Record, b: Record) -> Verdict:
         return Verdict("different", similarity, "authors_differ")
     if similarity >= 95:
         if authors and year_ok:
-            return Verdict("same", similarity, "fuzzy_title_authors")
+            return _fuzzy_same(a, b, similarity, "fuzzy_title_authors")
         if authors is None and year_ok and not short and similarity >= 97 and whole:
-            return Verdict("same", similarity, "fuzzy_title")
+            return _fuzzy_same(a, b, similarity, "fuzzy_title")
         return Verdict("maybe", similarity, "fuzzy_title_weak")
     if similarity >= 88:
         if authors and year_ok and not short:
-            return Verdict("same", similarity, "fuzzy_title_authors")
+            return _fuzzy_same(a, b, similarity, "fuzzy_title_authors")
         return Verdict("maybe", similarity, "fuzzy_title_weak")
     if similarity >= 75 and authors and gap == 0:
         return Verdict("maybe", similarity, "fuzzy_title_weak")
