@@ -7,8 +7,9 @@ are ever compared and the cost grows close to linearly with the number of hits.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,6 +37,7 @@ class Record:
     main: str  # folded main title (no subtitle)
     truncated: bool
     subtitled: bool  # the title goes on after its main title
+    short: bool  # under four significant words or 30 letters: too generic to match on alone
     numbers: tuple[str, ...]
     surnames: tuple[str, ...]
     initial: str  # the first author's first initial, '' when unknown
@@ -50,9 +52,11 @@ def prepare(hit: Mapping[str, Any]) -> Record:
     """Fold one hit (a row of the hits table, authors as JSON text or a list) for matching."""
     authors = hit.get("authors") or []
     if isinstance(authors, str):
-        authors = json.loads(authors or "[]")
+        surnames, initial = _authors(authors)
+    else:
+        surnames, initial = n.surnames(authors), n.first_initial(authors)
     title = hit.get("title") or ""
-    folded = n.title_key(title)
+    folded, main, subtitled = n.title_parts(title)
     engine = str(hit.get("engine") or "")
     key = hit.get("hit_key")
     return Record(
@@ -60,18 +64,25 @@ def prepare(hit: Mapping[str, Any]) -> Record:
         engine=engine,
         exact_id=f"{engine}:{key}" if key else None,
         title=folded,
-        main=n.main_title_key(title),
+        main=main,
         truncated=n.is_truncated(title),
-        subtitled=n.has_subtitle(title),
+        subtitled=subtitled,
+        short=len(_significant(folded)) < 4 or len(folded) < 30,
         numbers=n.title_numbers(folded),
-        surnames=n.surnames(authors),
-        initial=n.first_initial(authors),
+        surnames=surnames,
+        initial=initial,
         year=_year(hit.get("year")),
         type=hit.get("type") or None,
         venue=n.fold(hit.get("container") or ""),
         doi=n.normalise_doi(hit.get("doi")),
         isbns=n.normalise_isbn(hit.get("isbn")),
     )
+
+
+@functools.lru_cache(maxsize=1 << 16)  # copies of one work carry the same author list
+def _authors(authors_json: str) -> tuple[tuple[str, ...], str]:
+    authors = json.loads(authors_json or "[]")
+    return n.surnames(authors), n.first_initial(authors)
 
 
 def _year(value: Any) -> int | None:
@@ -224,7 +235,7 @@ def compare(a: Record, b: Record) -> Verdict:
             return Verdict("maybe", similarity, "year_differs")
         return Verdict("different", similarity, "year_differs")
     year_ok = gap in (None, 0) or _year_gap_allowed(a, b)
-    short = len(_significant(a.title)) < 4 or len(a.title) < 30
+    short = a.short
     if authors is False:
         if similarity >= 97 and not short:
             return Verdict("maybe", similarity, "authors_differ")
@@ -253,29 +264,3 @@ def _truncated_prefix(a: Record, b: Record) -> bool:
         if short.truncated and set(short.numbers) <= set(long.numbers):
             return True
     return False
-
-
-def candidate_pairs(records: Iterable[Record], max_block: int = 400) -> Iterator[tuple[int, int]]:
-    """Index pairs (i < j) sharing a blocking key; oversized blocks only by neighbourhood."""
-    blocks: dict[str, list[int]] = {}
-    for index, record in enumerate(records):
-        for key in blocking_keys(record):
-            blocks.setdefault(key, []).append(index)
-    seen: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
-        if len(members) <= max_block:
-            pairs = ((members[i], members[j]) for i in range(len(members)) for j in range(i))
-        else:
-            # A huge bucket (a common surname, a common opening): only near neighbours in it.
-            pairs = (
-                (members[i], members[j])
-                for i in range(len(members))
-                for j in range(max(0, i - 20), i)
-            )
-        for x, y in pairs:
-            pair = (y, x) if y < x else (x, y)
-            if pair not in seen:
-                seen.add(pair)
-                yield pair

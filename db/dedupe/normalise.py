@@ -8,6 +8,7 @@ Scholar copy end up as the same string.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -61,11 +62,16 @@ _STOPWORDS_SV = "och att pa som av med till fran"
 STOPWORDS = frozenset(f"{_STOPWORDS_EN} {_STOPWORDS_NB} {_STOPWORDS_SV}".split())
 
 
+@functools.lru_cache(maxsize=1 << 16)  # surnames and venues repeat across thousands of hits
 def fold(text: str) -> str:
     """Lower-case ASCII, Nordic letters and digraphs collapsed, HTML removed, words by spaces."""
-    text = html.unescape(_TAGS.sub(" ", text)).translate(_LETTERS)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    if "<" in text or "&" in text:
+        text = html.unescape(_TAGS.sub(" ", text))
+    text = text.translate(_LETTERS)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower()
     text = _NON_WORD.sub(" ", text)
     # Until nothing changes: 'Bøe' is 'Boee' in ASCII and 'Boe' when ø is written o.
     folded = _DIGRAPHS.sub(_digraph, text)
@@ -131,6 +137,14 @@ _ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+(?:part|del|report|ra
 _SPELLED = "sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth"
 _SPELLED_MORE = "sixteenth seventeenth eighteenth nineteenth twentieth"
 _ORDINAL_WORDS = {w: i for i, w in enumerate(f"{_SPELLED} {_SPELLED_MORE}".split(), 6)}
+
+
+def title_parts(title: str | None) -> tuple[str, str, bool]:
+    """title_key, main_title_key and has_subtitle at once (they share the costly cleaning)."""
+    cleaned = clean_title(title)
+    parts = _SUBTITLE.split(cleaned, maxsplit=1)
+    main = fold(parts[0]) if parts else ""
+    return fold(cleaned), main, len(parts) > 1 and bool(parts[1].strip())
 
 
 def has_subtitle(title: str | None) -> bool:
