@@ -10,6 +10,7 @@ from typing import Any
 
 from db.dedupe import dedupe_hits, maybe_queue
 from db.dedupe import normalise as n
+from db.dedupe.blocking import candidate_pairs
 from db.dedupe.matching import compare, prepare
 
 SERIES = "Evaluering av introduksjonsprogrammet i kommunene: erfaringer fra kommunene. Delrapport"
@@ -160,3 +161,46 @@ def test_a_double_hyphen_separates_a_subtitle() -> None:
     )
     assert n.has_subtitle("Critic Systems -- Towards Human-Computer Collaboration")
     assert not n.has_subtitle("Human-Computer Collaboration")
+
+
+def test_pairs_screened_out_in_bulk_are_ones_the_rules_call_different() -> None:
+    # One big block (same first author, same year), as common surnames make at 100k hits:
+    # near-copies, a cut title, a subtitle-less copy, and unrelated titles.
+    titles = [
+        "Kompetansekartlegging og karriereveiledning for nyankomne flyktninger: en evaluering",
+        "[PDF] Kompetansekartlegging og karriereveiledning for nyankomne …",
+        "Kompetansekartlegging og karriereveiledning for nyankomne flyktninger",
+        "KOMPETANSEKARTLEGGING OG KARRIEREVEILEDNING FOR NYANKOMNE FLYKTNINGER",
+        "Introduksjonsprogrammet og veien til arbeid for innvandrere",
+        "Norskopplæring for voksne innvandrere i kommunene",
+        "Arbeidsrettede tiltak for flyktninger i Norden",
+        "Veiledning av unge innvandrere i videregående skole",
+        "Evaluering av Jobbsjansen. Delrapport 1",
+        "Evaluering av Jobbsjansen. Delrapport 2",
+        "Karriereveiledning i et livslangt perspektiv: en kunnskapsoppsummering",
+        "Career guidance for refugees: a review of Nordic programmes",
+        "Kvalifisering av flyktninger: erfaringer fra kommunene",
+        "Mentorordninger for innvandrerkvinner",
+    ]
+    records = [
+        prepare(
+            {
+                "id": k + 1,
+                "engine": "oria",
+                "hit_key": f"o{k}",
+                "title": t,
+                "year": 2019,
+                "type": "report",
+                "authors": [{"family": "Hansen", "given": "Kari"}],
+            }
+        )
+        for k, t in enumerate(titles)
+    ]
+    candidates = candidate_pairs(records)
+    assert len(candidates.distant) > 0
+    assert len(candidates.close) + len(candidates.distant) == len(titles) * (len(titles) - 1) // 2
+    for i, j in candidates.distant.tolist():
+        verdict = compare(records[i], records[j])
+        assert verdict.outcome == "different" and verdict.score < 75, (titles[i], titles[j])
+    close = set(candidates.close)
+    assert {(0, 1), (0, 2), (0, 3), (1, 2), (8, 9)} <= close
