@@ -75,13 +75,21 @@ _ENTRYTYPES = {
 
 
 def _bib_author(names: list[dict[str, str]]) -> str:
+    """BibTeX authors: 'Family, Given and ...', Scholar's 'R Lillevik' as 'Lillevik, R', and
+    'm.fl.' / 'et al.' / '…' as BibTeX's 'and others', as a fair export would write them."""
+    from db.dedupe.normalise import split_literal_name
+
     parts = []
+    cut = False
     for name in names:
-        if name.get("family"):
-            parts.append(f"{name['family']}, {name.get('given') or ''}".strip(", "))
-        elif name.get("literal"):
-            parts.append(name["literal"])
-    return " and ".join(parts)
+        split = split_literal_name(name["literal"]) if name.get("literal") else dict(name)
+        family = (split or {}).get("family", "").strip()
+        if not split or family.lower() in ("et al.", "m.fl.") or not family:
+            cut = True
+            continue
+        cut = cut or "…" in name.get("literal", "")
+        parts.append(f"{family}, {split.get('given') or ''}".strip(", "))
+    return " and ".join(parts + (["others"] if cut and parts else []))
 
 
 def run_bib_dedupe(records: list[dict[str, Any]]) -> tuple[float, float, list[int]]:
