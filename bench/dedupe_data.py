@@ -1,16 +1,41 @@
 """Benchmark data for dedupe: the labelled duplicates of two real reviews, and generated variants.
 
 Records are plain dicts with the columns of the hits table (engine, hit_key, title, authors as CSL
-names, year, type, container, doi, abstract) plus ``truth``: records with the same truth are the
-same publication.
+names, year, type, container, publisher, doi, abstract) plus ``truth``: records with the same truth
+are the same publication. Generated records also carry ``work`` (the title, authors and year of
+the work they are a copy of), which no tool reads: the bench prints it as evidence for a false
+merge.
 
-The generator takes real titles (and title-like sentences from real abstracts) from the screening
-datasets in ../shared/data/screening, gives each a synthetic author list, year, type and venue, and
-then writes 1-4 copies of it the way different engines garble them: Scholar's [PDF] marker, a
-truncated title with an ellipsis, a dropped subtitle, case and punctuation changes, HTML, a typo,
-initials for first names, 'et al.' / 'm.fl.', Nordic letters transliterated, the web version's year
-(+1) for reports, a DOI present or not. It also writes hard negatives with known truth: Part I and
-Part II, Delrapport 1 and 2 by the same authors in the same year, and titles reused by others.
+How the generator makes truth (``generate``; the same seed gives the same records):
+
+1. Titles. ``title_pool`` reads the titles of ../shared/data/screening (Nagtegaal 2019, Kitchenham
+   2010, Cohen 2006 ADHD; titles of 4+ words) and then title-like sentences of their abstracts
+   (6-22 words, no digits), de-duplicated case-insensitively: 20,497 distinct strings, shuffled.
+2. Works. Work k takes pool title k. Past the pool (from work 20,498 on, so only at 100k, where
+   about 60k works are needed), work k takes pool title k mod 20,497 again, plus a series marker
+   ". Part N" / ". Volume N" / ". Delrapport N" / ". Del N" / ". Report N" / ". Wave N" with
+   N = 2 for the second use, 3 for the third, and so on: a later volume of a series by other
+   people, which a catalogue would list as its own work. About 60% of the 100k works are
+   such volumes. Each work gets its own random authors (1-8; half Nordic surnames, half common
+   international ones, from small pools, so surnames repeat often), a year 1995-2023, a type
+   (60% article, 25% report, 7% book, 8% chapter), a journal for articles, a publisher for
+   reports, a DOI for 70% of articles, and 40% of reports a subtitle (': en evaluering', ...).
+3. Hard negatives. 4% of works become a family: with probability 1/2 two or three numbered parts
+   by the same authors in the same year ('. Part I/II/III' for articles, '. Delrapport 1/2/3',
+   '. Del 1/2', '. Volume 1/2'; DOIs suffixed .0/.1/.2), otherwise the work plus the same title
+   by other authors 2-10 years later. Every member of a family is a work of its own (own truth).
+4. Copies. Each work gets 1-4 records (weights 55/28/12/5); all copies of a work share its truth.
+   A copy is garbled as its engine would (``_variant``): Scholar (40%) adds [PDF]/[HTML]/...,
+   drops everything after the first ':' (30% of titles with one; this also drops a series marker
+   that follows a subtitle), or cuts titles over 70 letters at 50-65 letters with an ellipsis
+   (30%), keeps three authors as 'R Lillevik' literals with '…' and 'm.fl.', adds a year to 40%
+   of reports (the web version), keeps the DOI 30% of the time; Oria/RIS copies get initials for
+   given names (30%), 'et al.' (15%), a DOI as a URL; all copies may change case, punctuation,
+   add HTML, drop a letter, or transliterate Nordic letters (ø → o or oe, ...).
+
+So a false merge is either a matcher error or two copies from which the garbling removed the only
+difference: parts of one series whose part numbers Scholar cut or dropped with the subtitle. The
+bench shows which (dedupe_compare.py, 'false merges after check').
 """
 
 from __future__ import annotations
@@ -274,20 +299,22 @@ def _authors(rng: random.Random) -> list[dict[str, str]]:
     return names
 
 
+# The series marker a reused title gets (see _base_works); {} is the volume, 2, 3, ...
+_SERIES = ("Part {}", "Volume {}", "Delrapport {}", "Del {}", "Report {}", "Wave {}")
+
+
 def _base_works(n_works: int, rng: random.Random) -> Iterator[Record]:
     pool = title_pool()
     rng.shuffle(pool)
     for index in range(n_works):
-        if index < len(pool):
-            title = pool[index]
-        else:
-            # Past the pool: splice two real titles, which yields a new, real-sounding title.
-            a, b = rng.sample(pool, 2)
-            wa, wb = a.split(), b.split()
-            title = " ".join(wa[: max(3, len(wa) // 2)] + wb[len(wb) // 2 :])
+        title = pool[index % len(pool)]
         kind = rng.choices(["journal_article", "report", "book", "book_chapter"], [60, 25, 7, 8])[0]
         if kind == "report" and rng.random() < 0.4 and ":" not in title:
             title += ": " + rng.choice(_SUBTITLES)
+        volume = index // len(pool)
+        if volume:
+            # Past the pool: the title again, as a later volume of a series by other people.
+            title += ". " + rng.choice(_SERIES).format(volume + 1)
         yield {
             "title": title,
             "authors": _authors(rng),
@@ -398,6 +425,7 @@ def generate(n_records: int, seed: int = 2023) -> list[Record]:
             for _ in range(copies):
                 record = _variant(work, rng)
                 record["truth"] = truth
+                record["work"] = {k: work[k] for k in ("title", "authors", "year")}
                 record["hit_key"] = f"g{len(records)}"
                 records.append(record)
     return records[:n_records]

@@ -1,8 +1,10 @@
 """One dedupe run in its own process: ``dedupe_run.py TOOL RECORDS.json`` prints JSON results.
 
-Run by dedupe_compare.py, so that each tool's peak memory (ru_maxrss) is its own. The clock covers
-the deduplication only (for evidensbase: ``dedupe_hits`` on a real SQLite file whose hits were
-stored beforehand; for bib-dedupe: prep, block, match and cluster), not reading the input.
+Run by dedupe_compare.py, so that each tool's peak memory is its own. The clock covers the
+deduplication only (for evidensbase: ``dedupe_hits`` on a real SQLite file whose hits were stored
+beforehand; for bib-dedupe: prep, block, match and cluster), not reading the input, as wall-clock
+seconds and as CPU seconds of this process and its children (bib-dedupe forks workers in prep and
+block). Peak memory is this process's VmHWM; the largest child's peak is reported beside it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def run_evidensbase(records: list[dict[str, Any]]) -> tuple[float, list[int]]:
+def run_evidensbase(records: list[dict[str, Any]]) -> tuple[float, float, list[int]]:
     from db.database import open_db
     from db.dedupe import dedupe_hits
 
@@ -54,13 +56,13 @@ def run_evidensbase(records: list[dict[str, Any]]) -> tuple[float, list[int]]:
                 ],
             )
         conn.close()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         dedupe_hits(path)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _cpu() - cpu
         conn = sqlite3.connect(path)
         work_of = dict(conn.execute("SELECT id, work_id FROM hits"))
         conn.close()
-    return seconds, [work_of[i + 1] for i in range(len(records))]
+    return seconds, cpu, [work_of[i + 1] for i in range(len(records))]
 
 
 _ENTRYTYPES = {
@@ -73,16 +75,24 @@ _ENTRYTYPES = {
 
 
 def _bib_author(names: list[dict[str, str]]) -> str:
+    """BibTeX authors: 'Family, Given and ...', Scholar's 'R Lillevik' as 'Lillevik, R', and
+    'm.fl.' / 'et al.' / '…' as BibTeX's 'and others', as a fair export would write them."""
+    from db.dedupe.normalise import split_literal_name
+
     parts = []
+    cut = False
     for name in names:
-        if name.get("family"):
-            parts.append(f"{name['family']}, {name.get('given') or ''}".strip(", "))
-        elif name.get("literal"):
-            parts.append(name["literal"])
-    return " and ".join(parts)
+        split = split_literal_name(name["literal"]) if name.get("literal") else dict(name)
+        family = (split or {}).get("family", "").strip()
+        if not split or family.lower() in ("et al.", "m.fl.") or not family:
+            cut = True
+            continue
+        cut = cut or "…" in name.get("literal", "")
+        parts.append(f"{family}, {split.get('given') or ''}".strip(", "))
+    return " and ".join(parts + (["others"] if cut and parts else []))
 
 
-def run_bib_dedupe(records: list[dict[str, Any]]) -> tuple[float, list[int]]:
+def run_bib_dedupe(records: list[dict[str, Any]]) -> tuple[float, float, list[int]]:
     import pandas as pd
     from bib_dedupe.bib_dedupe import block, cluster, match, prep
 
@@ -105,18 +115,26 @@ def run_bib_dedupe(records: list[dict[str, Any]]) -> tuple[float, list[int]]:
             for i, r in enumerate(records)
         ]
     )
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     prepared = prep(frame, verbosity_level=0)
     pairs = block(prepared, verbosity_level=0)
     matched = match(pairs, verbosity_level=0)
     groups = cluster(matched, verbosity_level=0)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     label = list(range(len(records)))
     for group in groups:
         members = sorted(int(x) for x in group)
         for m in members:
             label[m] = members[0]
-    return seconds, label
+    return seconds, cpu, label
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have ended."""
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _peak_mb() -> float:
@@ -132,9 +150,11 @@ def main() -> None:
     tool, data = sys.argv[1], Path(sys.argv[2])
     records = json.loads(data.read_text(encoding="utf-8"))
     runner = run_evidensbase if tool == "evidensbase" else run_bib_dedupe
-    seconds, labels = runner(records)
+    seconds, cpu, labels = runner(records)
     peak_mb = _peak_mb()
-    json.dump({"seconds": seconds, "peak_mb": peak_mb, "labels": labels}, sys.stdout)
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result = {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_mb, "child_peak_mb": child_mb}
+    json.dump({**result, "labels": labels}, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from db.dedupe.matching import Record, Verdict, candidate_pairs, compare
+import numpy as np
+
+from db.dedupe.blocking import candidate_pairs
+from db.dedupe.matching import BOTH_PARTIAL, Record, Verdict, compare
 
 Pair = tuple[int, int]  # hit ids, smaller first
 
@@ -103,10 +106,28 @@ def plan_placements(
     if not new:
         return plan
     clusters = _Clusters([work_of.get(r.id) for r in records])
-    is_new = {i: True for i in new}
+    is_new = np.zeros(len(records), dtype=bool)
+    is_new[new] = True
     edges: list[tuple[float, int, int, Verdict]] = []
-    for i, j in candidate_pairs(records):
-        if i not in is_new and j not in is_new:
+    apart: list[tuple[int, int]] = []  # pairs a cluster must never join
+    candidates = candidate_pairs(records)
+    distant = candidates.distant
+    distant = distant[is_new[distant[:, 0]] | is_new[distant[:, 1]]]
+    if person:
+        # A person's word on a pair counts even when its titles are far apart.
+        index = {r.id: k for k, r in enumerate(records)}
+        decided_pairs = [
+            sorted((index[a], index[b])) for a, b in person if a in index and b in index
+        ]
+        n = len(records)
+        codes = np.array([x * n + y for x, y in decided_pairs], dtype=np.int64)
+        by_person = np.isin(distant[:, 0] * n + distant[:, 1], codes)
+        candidates.close.extend(map(tuple, distant[by_person].tolist()))
+        distant = distant[~by_person]
+    # Distant pairs are 'different' by a bound on their title score (db.dedupe.blocking).
+    plan.compared += len(distant)
+    for i, j in candidates.close:
+        if not is_new[i] and not is_new[j]:
             continue
         a, b = records[i], records[j]
         pair = (a.id, b.id) if a.id < b.id else (b.id, a.id)
@@ -120,13 +141,24 @@ def plan_placements(
             strength = 200.0 if verdict.method in ("engine_id", "doi", "isbn", "person") else 0.0
             edges.append((strength + verdict.score, i, j, verdict))
         else:
-            clusters.forbid(i, j)
+            if verdict.method != BOTH_PARTIAL:
+                apart.append((i, j))
             if (
                 pair not in known
                 and decided is None
                 and (verdict.outcome == "maybe" or verdict.score >= _RECORD_SCORE)
             ):
                 plan.verdicts[pair] = verdict
+    # Only clusters an edge touches can ever be joined: a pair outside them needs no cannot-link
+    # (most compared pairs, so this keeps the enemy sets small without changing any outcome).
+    touched = {clusters.find(k) for _, i, j, _ in edges for k in (i, j)}
+    in_edge = np.zeros(len(records), dtype=bool)
+    in_edge[[k for k in range(len(records)) if clusters.find(k) in touched]] = True
+    both = in_edge[distant[:, 0]] & in_edge[distant[:, 1]]
+    apart.extend(map(tuple, distant[both].tolist()))
+    for i, j in apart:
+        if clusters.find(i) in touched and clusters.find(j) in touched:
+            clusters.forbid(i, j)
     edges.sort(key=lambda e: (-e[0], records[e[1]].id, records[e[2]].id))
     joined_by: dict[int, tuple[int, Verdict]] = {}
     for _, i, j, verdict in edges:
@@ -145,7 +177,7 @@ def plan_placements(
             continue
         clusters.join(ri, rj)
         for k, other in ((i, j), (j, i)):
-            if k in is_new and k not in joined_by:
+            if is_new[k] and k not in joined_by:
                 joined_by[k] = (other, verdict)
         if pair not in known and verdict.method != "person":
             plan.verdicts[pair] = verdict

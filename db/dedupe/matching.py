@@ -7,8 +7,9 @@ are ever compared and the cost grows close to linearly with the number of hits.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -35,8 +36,11 @@ class Record:
     title: str  # folded
     main: str  # folded main title (no subtitle)
     truncated: bool
+    subtitled: bool  # the title goes on after its main title
+    short: bool  # under four significant words or 30 letters: too generic to match on alone
     numbers: tuple[str, ...]
     surnames: tuple[str, ...]
+    initial: str  # the first author's first initial, '' when unknown
     year: int | None
     type: str | None
     venue: str
@@ -48,9 +52,11 @@ def prepare(hit: Mapping[str, Any]) -> Record:
     """Fold one hit (a row of the hits table, authors as JSON text or a list) for matching."""
     authors = hit.get("authors") or []
     if isinstance(authors, str):
-        authors = json.loads(authors or "[]")
+        surnames, initial = _authors(authors)
+    else:
+        surnames, initial = n.surnames(authors), n.first_initial(authors)
     title = hit.get("title") or ""
-    folded = n.title_key(title)
+    folded, main, subtitled = n.title_parts(title)
     engine = str(hit.get("engine") or "")
     key = hit.get("hit_key")
     return Record(
@@ -58,16 +64,25 @@ def prepare(hit: Mapping[str, Any]) -> Record:
         engine=engine,
         exact_id=f"{engine}:{key}" if key else None,
         title=folded,
-        main=n.main_title_key(title),
+        main=main,
         truncated=n.is_truncated(title),
+        subtitled=subtitled,
+        short=len(_significant(folded)) < 4 or len(folded) < 30,
         numbers=n.title_numbers(folded),
-        surnames=n.surnames(authors),
+        surnames=surnames,
+        initial=initial,
         year=_year(hit.get("year")),
         type=hit.get("type") or None,
         venue=n.fold(hit.get("container") or ""),
         doi=n.normalise_doi(hit.get("doi")),
         isbns=n.normalise_isbn(hit.get("isbn")),
     )
+
+
+@functools.lru_cache(maxsize=1 << 16)  # copies of one work carry the same author list
+def _authors(authors_json: str) -> tuple[tuple[str, ...], str]:
+    authors = json.loads(authors_json or "[]")
+    return n.surnames(authors), n.first_initial(authors)
 
 
 def _year(value: Any) -> int | None:
@@ -99,6 +114,11 @@ def blocking_keys(record: Record) -> Iterator[str]:
     if record.surnames and record.year:
         # Same first author and year: catches a title in another language, for the maybe queue.
         yield f"a:{record.surnames[0]}:{record.year}"
+
+
+# A 'maybe' that leaves the question open instead of keeping the two apart: two incomplete titles
+# cannot show which part each is, but each may still join a complete copy of one work.
+BOTH_PARTIAL = "both_partial"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +158,43 @@ def _authors_agree(a: Record, b: Record) -> bool | None:
     return shared * 2 >= len(shorter) and shared > 0
 
 
+def _first_authors_agree(a: Record, b: Record) -> bool:
+    """The same first author: surname (a letter's slip allowed) and initial, where both give one."""
+    if not a.surnames or not b.surnames or not _close(a.surnames[0], b.surnames[0]):
+        return False
+    return not a.initial or not b.initial or a.initial == b.initial
+
+
+def _most_authors_agree(a: Record, b: Record) -> bool:
+    """Half the shorter author list (Scholar keeps three, 'et al.' one) is in the other."""
+    shorter, longer = sorted((a.surnames, b.surnames), key=len)
+    shared = sum(1 for s in shorter if any(_close(s, t) for t in longer))
+    return shared > 0 and shared * 2 >= len(shorter)
+
+
+def _partial(x: Record, y: Record) -> bool:
+    """x's title may have lost words y's shows: cut by an ellipsis, or without y's subtitle."""
+    lost_subtitle = not x.subtitled and y.subtitled and (x.title != y.title or y.truncated)
+    return x.truncated or lost_subtitle
+
+
+def _fuzzy_same(a: Record, b: Record, similarity: float, method: str) -> Verdict:
+    """'same' on a fuzzy title, unless the authors are weak or a lost part may hold a number.
+
+    Scholar's ellipsis and a dropped subtitle can hide 'Del 3'. When both titles are incomplete,
+    nothing shows which part either is; when one is, most of the authors must confirm the match.
+    Co-authors alone never do: common surnames repeat, and the parts of a series share them.
+    """
+    partial_a, partial_b = _partial(a, b), _partial(b, a)
+    if partial_a and partial_b:
+        return Verdict("maybe", similarity, BOTH_PARTIAL)
+    if a.surnames and b.surnames and not _first_authors_agree(a, b):
+        return Verdict("maybe", similarity, "first_author_differs")
+    if (partial_a or partial_b) and not (_first_authors_agree(a, b) and _most_authors_agree(a, b)):
+        return Verdict("maybe", similarity, "partial_title_weak_authors")
+    return Verdict("same", similarity, method)
+
+
 def _close(x: str, y: str) -> bool:
     return x == y or (min(len(x), len(y)) >= 5 and Levenshtein.distance(x, y) <= 1)
 
@@ -167,9 +224,6 @@ def compare(a: Record, b: Record) -> Verdict:
             return Verdict("maybe", similarity, "doi_title_differs")
         return Verdict("different", similarity, "doi_differs")
     authors = _authors_agree(a, b)
-    if a.truncated and b.truncated and similarity < 100:
-        # Two snippets cut short: what follows the ellipsis (a part number) is unknown in both.
-        return Verdict("maybe", similarity, "both_truncated")
     gap = abs(a.year - b.year) if a.year and b.year else None
     shared_isbn = bool(set(a.isbns) & set(b.isbns))
     if shared_isbn and "book_chapter" not in (a.type, b.type):
@@ -181,20 +235,20 @@ def compare(a: Record, b: Record) -> Verdict:
             return Verdict("maybe", similarity, "year_differs")
         return Verdict("different", similarity, "year_differs")
     year_ok = gap in (None, 0) or _year_gap_allowed(a, b)
-    short = len(_significant(a.title)) < 4 or len(a.title) < 30
+    short = a.short
     if authors is False:
         if similarity >= 97 and not short:
             return Verdict("maybe", similarity, "authors_differ")
         return Verdict("different", similarity, "authors_differ")
     if similarity >= 95:
         if authors and year_ok:
-            return Verdict("same", similarity, "fuzzy_title_authors")
+            return _fuzzy_same(a, b, similarity, "fuzzy_title_authors")
         if authors is None and year_ok and not short and similarity >= 97 and whole:
-            return Verdict("same", similarity, "fuzzy_title")
+            return _fuzzy_same(a, b, similarity, "fuzzy_title")
         return Verdict("maybe", similarity, "fuzzy_title_weak")
     if similarity >= 88:
         if authors and year_ok and not short:
-            return Verdict("same", similarity, "fuzzy_title_authors")
+            return _fuzzy_same(a, b, similarity, "fuzzy_title_authors")
         return Verdict("maybe", similarity, "fuzzy_title_weak")
     if similarity >= 75 and authors and gap == 0:
         return Verdict("maybe", similarity, "fuzzy_title_weak")
@@ -210,29 +264,3 @@ def _truncated_prefix(a: Record, b: Record) -> bool:
         if short.truncated and set(short.numbers) <= set(long.numbers):
             return True
     return False
-
-
-def candidate_pairs(records: Iterable[Record], max_block: int = 400) -> Iterator[tuple[int, int]]:
-    """Index pairs (i < j) sharing a blocking key; oversized blocks only by neighbourhood."""
-    blocks: dict[str, list[int]] = {}
-    for index, record in enumerate(records):
-        for key in blocking_keys(record):
-            blocks.setdefault(key, []).append(index)
-    seen: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
-        if len(members) <= max_block:
-            pairs = ((members[i], members[j]) for i in range(len(members)) for j in range(i))
-        else:
-            # A huge bucket (a common surname, a common opening): only near neighbours in it.
-            pairs = (
-                (members[i], members[j])
-                for i in range(len(members))
-                for j in range(max(0, i - 20), i)
-            )
-        for x, y in pairs:
-            pair = (y, x) if y < x else (x, y)
-            if pair not in seen:
-                seen.add(pair)
-                yield pair

@@ -8,6 +8,7 @@ Scholar copy end up as the same string.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -19,8 +20,15 @@ _LETTERS = str.maketrans(
     {
         "æ": "ae",
         "Æ": "ae",
-        "ø": "o",
-        "Ø": "o",
+        # Written as their digraphs first, so that 'Bøe' and its ASCII form 'Boee' fold alike.
+        "ø": "oe",
+        "Ø": "oe",
+        "å": "aa",
+        "Å": "aa",
+        "ä": "ae",
+        "Ä": "ae",
+        "ö": "oe",
+        "Ö": "oe",
         "œ": "oe",
         "ß": "ss",
         "þ": "th",
@@ -40,7 +48,7 @@ _SCHOLAR_MARKERS = re.compile(
     r"^\s*(?:\[(?:pdf|html|citation|citering|c|book|bok|b|doc|ps|xml|sitering)\]\s*)+", re.I
 )
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s|\.\s|\?\s|!\s)\s*")
+_SUBTITLE = re.compile(r"\s*(?::|\s(?:--?|[–—])\s|\.\s|\?\s|!\s)\s*")
 _TRUNCATED = re.compile(r"(?:…|\.\.\.)\s*$")
 # "m.fl." (Norwegian/Swedish), "mfl", "et al.", "o.a.", "mm." and the ellipsis Scholar uses.
 _MORE_AUTHORS = re.compile(
@@ -54,13 +62,26 @@ _STOPWORDS_SV = "och att pa som av med till fran"
 STOPWORDS = frozenset(f"{_STOPWORDS_EN} {_STOPWORDS_NB} {_STOPWORDS_SV}".split())
 
 
+@functools.lru_cache(maxsize=1 << 16)  # surnames and venues repeat across thousands of hits
 def fold(text: str) -> str:
     """Lower-case ASCII, Nordic letters and digraphs collapsed, HTML removed, words by spaces."""
-    text = html.unescape(_TAGS.sub(" ", text)).translate(_LETTERS)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    if "<" in text or "&" in text:
+        text = html.unescape(_TAGS.sub(" ", text))
+    text = text.translate(_LETTERS)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower()
     text = _NON_WORD.sub(" ", text)
-    return _DIGRAPHS.sub(lambda m: _DIGRAPH_TO[m.group(0)], text).strip()
+    # Until nothing changes: 'Bøe' is 'Boee' in ASCII and 'Boe' when ø is written o.
+    folded = _DIGRAPHS.sub(_digraph, text)
+    while folded != text:
+        text, folded = folded, _DIGRAPHS.sub(_digraph, folded)
+    return folded.strip()
+
+
+def _digraph(match: re.Match[str]) -> str:
+    return _DIGRAPH_TO[match.group(0)]
 
 
 def clean_title(title: str | None) -> str:
@@ -118,10 +139,26 @@ _SPELLED_MORE = "sixteenth seventeenth eighteenth nineteenth twentieth"
 _ORDINAL_WORDS = {w: i for i, w in enumerate(f"{_SPELLED} {_SPELLED_MORE}".split(), 6)}
 
 
+def title_parts(title: str | None) -> tuple[str, str, bool]:
+    """title_key, main_title_key and has_subtitle at once (they share the costly cleaning)."""
+    cleaned = clean_title(title)
+    parts = _SUBTITLE.split(cleaned, maxsplit=1)
+    main = fold(parts[0]) if parts else ""
+    return fold(cleaned), main, len(parts) > 1 and bool(parts[1].strip())
+
+
+def has_subtitle(title: str | None) -> bool:
+    """Whether the title goes on after its main title (even if only into Scholar's ellipsis)."""
+    parts = _SUBTITLE.split(clean_title(title), maxsplit=1)
+    return len(parts) > 1 and bool(parts[1].strip())
+
+
 def title_numbers(folded_title: str) -> tuple[str, ...]:
     """What tells parts of a series apart: 'Part II', 'Delrapport 2', '2019', 'first report'.
 
-    Two titles whose numbers differ are different works, however similar the words are.
+    Two titles whose numbers differ are different works, however similar the words are. Numbers
+    are counted, not just collected: 'Phase II trial. Volume 3' is not 'Phase II trial. Volume 2'
+    just because a 2 and a 3 occur in both.
     """
     found: list[str] = []
     for match in _PART.finditer(folded_title):
@@ -132,7 +169,7 @@ def title_numbers(folded_title: str) -> tuple[str, ...]:
     found.extend(str(_ORDINAL_WORDS[w]) for w in folded_title.split() if w in _ORDINAL_WORDS)
     parts = {m.start(1) for m in _PART.finditer(folded_title)}
     found.extend(m.group(0) for m in _NUMBER.finditer(folded_title) if m.start() not in parts)
-    return tuple(sorted(set(found)))
+    return tuple(sorted(found))
 
 
 def split_literal_name(literal: str) -> dict[str, str] | None:
@@ -153,19 +190,28 @@ def split_literal_name(literal: str) -> dict[str, str] | None:
     return {"family": words[-1], "given": " ".join(words[:-1])}
 
 
-def surnames(authors: Iterable[Mapping[str, Any]] | None) -> tuple[str, ...]:
-    """Folded family names in order, dropping 'm.fl.', 'et al.' and Scholar's ellipsis."""
-    result: list[str] = []
+def _names(authors: Iterable[Mapping[str, Any]] | None) -> Iterable[Mapping[str, Any]]:
+    """The real names of an author list, dropping 'm.fl.', 'et al.' and Scholar's ellipsis."""
     for author in authors or ():
         name: Mapping[str, Any] | None = author
         if not author.get("family") and author.get("literal"):
             name = split_literal_name(str(author["literal"]))
         if not name or _MORE_AUTHORS.match(str(name.get("family", "")).strip()):
             continue
-        family = fold(str(name.get("family", "")))
-        if family:
-            result.append(family)
-    return tuple(result)
+        if fold(str(name.get("family", ""))):
+            yield name
+
+
+def surnames(authors: Iterable[Mapping[str, Any]] | None) -> tuple[str, ...]:
+    """Folded family names in order, dropping 'm.fl.', 'et al.' and Scholar's ellipsis."""
+    return tuple(fold(str(name.get("family", ""))) for name in _names(authors))
+
+
+def first_initial(authors: Iterable[Mapping[str, Any]] | None) -> str:
+    """The first author's first initial ('' when unknown): 'Rune' and 'R.' both give 'r'."""
+    for name in _names(authors):
+        return initials(str(name.get("given") or ""))[:1]
+    return ""
 
 
 def initials(given: str | None) -> str:

@@ -103,8 +103,10 @@ def dedupe_hits(
                         touched.add(p.work_id)
                         links.append((p.hit_id, p.work_id, p.method, p.matched_hit_id, p.score))
                 placed = {p.hit_id: p for p in plan.placements}
-                for anchor, members in groups.items():
-                    work_id = _create_work(conn, [by_id[i] for i in members], anchor)
+                created = _create_works(
+                    conn, [[by_id[i] for i in m] for m in groups.values()], list(groups)
+                )
+                for work_id, members in zip(created, groups.values(), strict=True):
                     report.works_created += 1
                     report.changed_works.append(work_id)
                     for member in members:
@@ -138,20 +140,16 @@ def _link(
     now: str,
 ) -> None:
     rows = list(links)
-    keys = (
-        dict(
+    wanted = sorted({w for _, w, *_ in rows})
+    keys: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        keys.update(
             conn.execute(
-                "SELECT id, key FROM works WHERE id IN (SELECT DISTINCT work_id FROM "
-                "hits WHERE work_id IS NOT NULL)"
+                f"SELECT id, key FROM works WHERE id IN ({','.join('?' * len(chunk))})", chunk
             )
         )
-        if rows
-        else {}
-    )
     conn.executemany("UPDATE hits SET work_id = ? WHERE id = ?", [(w, h) for h, w, *_ in rows])
-    missing = {w for _, w, *_ in rows} - keys.keys()
-    for w in missing:
-        keys[w] = conn.execute("SELECT key FROM works WHERE id = ?", [w]).fetchone()[0]
     conn.executemany(
         "INSERT INTO hit_links (hit_id, work_id, work_key, method, matched_hit_id, score, actor, "
         "decided_by, linked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -168,6 +166,32 @@ def _unlink(conn: sqlite3.Connection, hit_ids: Iterable[int], by: str, now: str)
         "WHERE hit_id = ? AND unlinked_at IS NULL",
         [(now, by, h) for h in hit_ids],
     )
+
+
+def _create_works(
+    conn: sqlite3.Connection, groups: Sequence[Sequence[dict]], anchors: Sequence[int]
+) -> list[int]:
+    """Insert one work per group of hits at once; return their ids, in order.
+
+    The ids are the ones SQLite would give them one by one (the next after the largest).
+    """
+    first = (conn.execute("SELECT max(id) FROM works").fetchone()[0] or 0) + 1
+    columns = ("id", "key", "origin", *FIELDS, "authors_display")
+    rows = []
+    sources: list[tuple[int, str, int, str]] = []
+    for offset, (hits, anchor) in enumerate(zip(groups, anchors, strict=True)):
+        values, chosen = choose_fields(hits)
+        values.update(id=first + offset, key=work_key(hits, anchor), origin="harvest")
+        rows.append([values.get(c) for c in columns])
+        engines = {h["id"]: h["engine"] for h in hits}
+        sources.extend((first + offset, f, h, engines[h]) for f, h in chosen.items())
+    conn.executemany(
+        f"INSERT INTO works ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
+    )
+    conn.executemany(
+        "INSERT INTO work_sources (work_id, field, hit_id, engine) VALUES (?, ?, ?, ?)", sources
+    )
+    return [first + offset for offset in range(len(rows))]
 
 
 def _create_work(conn: sqlite3.Connection, hits: Sequence[dict], anchor: int) -> int:
@@ -245,13 +269,14 @@ def maybe_queue(db: sqlite_utils.Database | str | Path | None = None) -> list[Ma
             "WHERE p.outcome = 'maybe' AND p.actor = 'rule' "
             "AND a.work_id IS NOT b.work_id GROUP BY p.hit_a, p.hit_b ORDER BY p.hit_a, p.hit_b"
         ).fetchall()
-        queue = []
-        for a, b, score, method in rows:
-            if (a, b) in person:
-                continue
-            hit_a, hit_b = (_hits(conn, "WHERE id = ?", [h])[0] for h in (a, b))
-            queue.append(MaybePair(hit_a, hit_b, score, method))
-        return queue
+        rows = [row for row in rows if (row[0], row[1]) not in person]
+        wanted = sorted({h for a, b, *_ in rows for h in (a, b)})
+        by_id: dict[int, dict] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for hit in _hits(conn, f"WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                by_id[hit["id"]] = hit
+        return [MaybePair(by_id[a], by_id[b], score, method) for a, b, score, method in rows]
     finally:
         if close:
             database.close()
