@@ -28,6 +28,8 @@ _SPECIALS = str.maketrans(
      "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 )  # fmt: skip
 
+_LIGATURE = re.compile(r"([-'`!?])(?=(?<=-)-|(?<=')'|(?<=[`!?])`)")
+
 # The Nordic letters (and their neighbours) as the LaTeX commands BibTeX styles know.
 _LATEX_LETTERS = str.maketrans(
     {"æ": r"{\ae}", "Æ": r"{\AE}", "ø": r"{\o}", "Ø": r"{\O}", "å": r"{\aa}", "Å": r"{\AA}",
@@ -58,9 +60,9 @@ _INNER_UPPER = re.compile(r"[^\W\d_][A-ZÀ-ÖØ-Þ]")
 def encode(text: str, latex: bool) -> str:
     """Escape LaTeX specials; in LaTeX mode also turn non-ASCII letters into commands."""
     text = " ".join(text.split()).translate(_SPECIALS)
-    # In BibTeX "--" is an en dash and "---" an em dash: literal hyphens in a row stay hyphens.
-    while "--" in text:
-        text = text.replace("--", "-{}-")
+    # TeX reads "--" and "---" as dashes, '' and `` as quotes and !` ?` as inverted marks: an
+    # empty group between the two characters keeps them as the literal characters they were.
+    text = _LIGATURE.sub(lambda m: m.group(1) + "{}", text)
     if latex and not text.isascii():
         text = _ENCODER.unicode_to_latex(text.translate(_LATEX_LETTERS))
     return text
