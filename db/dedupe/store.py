@@ -87,7 +87,9 @@ def dedupe_hits(
             report.new_hits = len(hits) - len(work_of)
             if report.new_hits:
                 person, known = _pairs(conn)
-                records = [prepare(h) for h in hits]
+                anchors = _curated_anchors(conn)
+                work_of.update({a["id"]: a["work_id"] for a in anchors})
+                records = [prepare(h) for h in [*anchors, *hits]]
                 plan = plan_placements(records, work_of, person, known)
                 report.compared = plan.compared
                 by_id = {h["id"]: h for h in hits}
@@ -101,7 +103,8 @@ def dedupe_hits(
                     else:
                         report.attached += 1
                         touched.add(p.work_id)
-                        links.append((p.hit_id, p.work_id, p.method, p.matched_hit_id, p.score))
+                        matched = p.matched_hit_id if (p.matched_hit_id or 0) > 0 else None
+                        links.append((p.hit_id, p.work_id, p.method, matched, p.score))
                 placed = {p.hit_id: p for p in plan.placements}
                 created = _create_works(
                     conn, [[by_id[i] for i in m] for m in groups.values()], list(groups)
@@ -122,6 +125,7 @@ def dedupe_hits(
                     [
                         (a, b, v.outcome, round(v.score, 1), v.method, decided_by, now)
                         for (a, b), v in sorted(plan.verdicts.items())
+                        if a > 0  # pairs with a curated work's anchor are not hits to record
                     ],
                 )
                 _refresh_index(database, report.changed_works)
@@ -130,6 +134,25 @@ def dedupe_hits(
         if close:
             database.close()
     return report
+
+
+def _curated_anchors(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The curated works (the embedded corpus) as records a new hit can match, with negative ids.
+
+    They have no hit of their own, so without these a search that finds a corpus work again would
+    make a second work of it. A hit that joins one keeps the curated fields: only harvested works
+    take their fields from hits.
+    """
+    rows = conn.execute(
+        "SELECT id, key, title, authors, year, type, container, doi, isbn FROM works "
+        "WHERE origin = 'corpus' ORDER BY id"
+    ).fetchall()
+    return [
+        {"id": -work_id, "engine": "corpus", "hit_key": key, "title": title,
+         "authors": authors, "year": year, "type": type_, "container": container,
+         "doi": doi, "isbn": isbn, "work_id": work_id}
+        for work_id, key, title, authors, year, type_, container, doi, isbn in rows
+    ]  # fmt: skip
 
 
 def _link(

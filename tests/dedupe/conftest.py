@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from db.build import build_database
+from db.database import open_db
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "dedupe"
 FETCHED_AT = "2026-11-30T10:00:00+00:00"
@@ -76,11 +77,20 @@ def _built_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def db_path(_built_template: Path, tmp_path: Path) -> Path:
-    """A fresh copy of a built database (protocol + 24 corpus works), no hits yet."""
+def db_path(tmp_path: Path) -> Path:
+    """A fresh database with the schema and no works: these tests are about hits among
+    themselves (the corpus works would take in the synthetic Fafo records, see corpus_store)."""
     path = tmp_path / "evidensbase.db"
-    path.write_bytes(_built_template.read_bytes())
+    open_db(path).close()
     return path
+
+
+@pytest.fixture
+def corpus_store(_built_template: Path, tmp_path: Path) -> Store:
+    """A fresh copy of a built database (protocol + 24 corpus works), no hits yet."""
+    path = tmp_path / "corpus.db"
+    path.write_bytes(_built_template.read_bytes())
+    return Store(path)
 
 
 @pytest.fixture

@@ -158,7 +158,6 @@ def test_split_errors_name_the_problem_and_change_nothing(store, synthetic) -> N
 
 def test_cli_run_reports_what_it_did_and_a_rerun_does_nothing(store, synthetic) -> None:
     store.add(*synthetic.values())
-    corpus = store.query("SELECT * FROM works WHERE origin = 'corpus' ORDER BY id")
     runner = CliRunner()
     first = runner.invoke(main, ["dedupe", "--db", str(store.path)])
     assert first.exit_code == 0, first.output
@@ -171,9 +170,32 @@ def test_cli_run_reports_what_it_did_and_a_rerun_does_nothing(store, synthetic) 
     second = runner.invoke(main, ["dedupe", "--db", str(store.path)])
     assert second.output.startswith("0 new hit(s)")
     assert store.snapshot() == before
-    # No hit is lost, and the corpus works are untouched.
+    # No hit is lost.
     assert store.query("SELECT count(*) FROM hits WHERE work_id IS NULL") == [(0,)]
+
+
+def test_a_search_that_finds_a_corpus_work_again_joins_it(corpus_store, synthetic) -> None:
+    """The synthetic Fafo records mimic Lillevik et al. (2020), one of the 24 corpus works: a
+    re-run of the searches must attach them to it, not make a second work of it."""
+    store = corpus_store
+    corpus = store.query("SELECT * FROM works WHERE origin = 'corpus' ORDER BY id")
+    oria, scholar = store.add(synthetic["fafo_oria"], synthetic["fafo_scholar"])
+    result = CliRunner().invoke(main, ["dedupe", "--db", str(store.path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("2 new hit(s): 2 joined existing works, 0 went into 0 new")
+    (lillevik,) = store.query("SELECT id FROM works WHERE key = 'lillevik2020'")
+    links = store.work_of()
+    assert links[oria] == links[scholar] == lillevik[0]
+    # The link says how it matched; there is no hit of the curated work to point at.
+    methods = store.query("SELECT hit_id, method, matched_hit_id FROM hit_links ORDER BY hit_id")
+    assert [(h, m) for h, m, _ in methods] == [
+        (oria, "fuzzy_title_authors"),
+        (scholar, "fuzzy_title_authors"),
+    ]
+    assert {matched for *_, matched in methods} == {None}
+    # The curated record keeps the report's fields (not the snippet's '[PDF]' title or 2019).
     assert store.query("SELECT * FROM works WHERE origin = 'corpus' ORDER BY id") == corpus
+    assert store.query("SELECT count(*) FROM works WHERE origin = 'harvest'") == [(0,)]
 
 
 def test_work_fields_are_searchable(store, synthetic) -> None:
