@@ -121,8 +121,11 @@ def single(features: Callable[[LabelledData], sp.csr_matrix], learner: Callable)
     return factory
 
 
-def rank_average(*members: tuple[Callable[[LabelledData], sp.csr_matrix], Callable]):
-    """Average of each member's rank of every record (ties share a rank): needs no calibration."""
+def _averaged(
+    members: tuple[tuple[Callable[[LabelledData], sp.csr_matrix], Callable], ...],
+    normalise: Callable[[np.ndarray], np.ndarray],
+):
+    """A scorer that averages its members' scores, each put on a common scale first."""
 
     def factory(data: LabelledData) -> Scorer:
         xs = [(features(data), learner) for features, learner in members]
@@ -132,33 +135,21 @@ def rank_average(*members: tuple[Callable[[LabelledData], sp.csr_matrix], Callab
             if len(set(y.tolist())) < 2:
                 return None
             rows = np.asarray(labelled)
-            return np.mean([rankdata(learner(x, rows, y)) for x, learner in xs], axis=0)
+            return np.mean([normalise(learner(x, rows, y)) for x, learner in xs], axis=0)
 
         return score
 
     return factory
+
+
+def rank_average(*members: tuple[Callable[[LabelledData], sp.csr_matrix], Callable]):
+    """Average of each member's rank of every record (ties share a rank): needs no calibration."""
+    return _averaged(members, rankdata)
 
 
 def zscore_average(*members: tuple[Callable[[LabelledData], sp.csr_matrix], Callable]):
     """Average of each member's standardised score over all records."""
-
-    def factory(data: LabelledData) -> Scorer:
-        xs = [(features(data), learner) for features, learner in members]
-
-        def score(labelled: Sequence[int], labels: Sequence[int]) -> np.ndarray | None:
-            y = np.asarray(labels)
-            if len(set(y.tolist())) < 2:
-                return None
-            rows = np.asarray(labelled)
-            parts = []
-            for x, learner in xs:
-                s = learner(x, rows, y)
-                parts.append((s - s.mean()) / (s.std() or 1.0))
-            return np.mean(parts, axis=0)
-
-        return score
-
-    return factory
+    return _averaged(members, lambda s: (s - s.mean()) / (s.std() or 1.0))
 
 
 def words(data: LabelledData) -> sp.csr_matrix:
