@@ -122,8 +122,9 @@ def work_reference(work: ExportWork, loaded: LoadedWorks, options: ExportOptions
 class _RisWriter(rispy.RisWriter):
     """rispy's writer without its '1.' line before each record, which is not RIS."""
 
-    def set_header(self, count: int) -> str:
-        return ""
+    def set_header(self, count: int) -> None:  # type: ignore[override]
+        # None, not "": rispy 0.9 (which asreview pins) writes an empty header as a blank line.
+        return None
 
 
 def write_ris(loaded: LoadedWorks, options: ExportOptions) -> str:

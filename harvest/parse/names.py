@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+_ENDS_WITH_INITIAL = re.compile(r"(?:^|[\s.\-])\w\.$")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d|2100)\b")
 
 # Work types the review uses (db/schema.py works.type), from the names engines and files give.
@@ -51,8 +52,11 @@ _LANGUAGES = {
 def csl_name(text: str) -> dict[str, str] | None:
     """'Family, Given' or 'Given Family' as a CSL name; a name without a clear split is literal."""
     # Scholar cuts long author lists with an ellipsis: 'B Leitner…'
-    name = " ".join(text.replace("…", " ").split()).strip(" ;,.")
-    if not name or name == "...":
+    name = " ".join(text.replace("…", " ").split()).strip(" ;,")
+    # A final '.' is punctuation after a name ('Smith.'), but part of an initial ('Abkhezr, P.').
+    if name.endswith(".") and not _ENDS_WITH_INITIAL.search(name):
+        name = name.rstrip(".")
+    if not name:
         return None
     if "," in name:
         family, _, given = name.partition(",")
