@@ -21,9 +21,17 @@ SCREENING_DATA = SHARED / "data" / "screening"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
-@pytest.fixture
-def built_db(tmp_path: Path) -> Path:
-    """A real SQLite file built from the embedded protocol and corpus."""
-    path = tmp_path / "evidensbase.db"
+@pytest.fixture(scope="session")
+def corpus_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build of the embedded protocol and corpus per session: copy it, never write to it."""
+    path = tmp_path_factory.mktemp("corpus-template") / "evidensbase.db"
     build_database(path)
+    return path
+
+
+@pytest.fixture
+def built_db(corpus_template: Path, tmp_path: Path) -> Path:
+    """A real SQLite file built from the embedded protocol and corpus, this test's own copy."""
+    path = tmp_path / "evidensbase.db"
+    path.write_bytes(corpus_template.read_bytes())
     return path

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import yaml
 
-from db.build import build_database
 from db.database import open_db
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "dedupe"
@@ -69,13 +68,6 @@ def insert_hits(path: Path, hits: Iterable[Mapping[str, Any]]) -> list[int]:
     return ids
 
 
-@pytest.fixture(scope="session")
-def _built_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("dedupe-template") / "evidensbase.db"
-    build_database(path)
-    return path
-
-
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """A fresh database with the schema and no works: these tests are about hits among
@@ -86,10 +78,10 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def corpus_store(_built_template: Path, tmp_path: Path) -> Store:
+def corpus_store(corpus_template: Path, tmp_path: Path) -> Store:
     """A fresh copy of a built database (protocol + 24 corpus works), no hits yet."""
     path = tmp_path / "corpus.db"
-    path.write_bytes(_built_template.read_bytes())
+    path.write_bytes(corpus_template.read_bytes())
     return Store(path)
 
 

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from db.build import build_database
-
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "exports" / "golden"
 
 
@@ -21,11 +19,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def export_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real database built from the embedded corpus; export tests only read it."""
-    path = tmp_path_factory.mktemp("exports") / "evidensbase.db"
-    build_database(path)
-    return path
+def export_db(corpus_template: Path) -> Path:
+    """The session's built corpus database; export tests only read it."""
+    return corpus_template
 
 
 @pytest.fixture
