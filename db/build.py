@@ -21,7 +21,7 @@ from db.search_index import refresh_search_index
 
 # Who stands behind the embedded data, as recorded in decisions and codes.
 REPORT_REVIEWER = "Fafo 2023 (report)"
-REPORT_DECIDED_AT = "2023-01"  # the report was published in January 2023
+REPORT_DECIDED_AT = "2023-01-01"  # the report was published in January 2023
 CORPUS_CODER = "evidensbase corpus (coded from the report)"
 CORPUS_CODED_AT = "2026-11-29"  # when the coding in db/corpus/works was written
 SUMMARY_AUTHOR = "evidensbase maintainers, paraphrasing Fafo-rapport 2023:08, Vedlegg 1"

@@ -29,6 +29,7 @@ def open_db(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
         schema.apply_migrations(conn)
+        schema.ensure_triggers(conn)
         schema.recreate_views(conn)
     except BaseException:
         conn.close()

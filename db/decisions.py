@@ -1,15 +1,7 @@
-"""The one writer of screening decisions, and the derivation of each work's status from them.
+"""The one writer of screening decisions, and reading the trail.
 
-Decisions are append-only (triggers forbid UPDATE and DELETE); a work's status at a stage is never
-stored but derived here, by one rule that both the library and the ``flow`` view follow:
-
-* a decision with ``role = 'resolve'`` (a third person settling a conflict) wins, the latest one;
-* otherwise each person's latest decision counts (``actor`` person or source): if they all agree,
-  that is the outcome; if they differ, the outcome is ``conflict``;
-* otherwise (no person has decided) the latest rule decision counts. So a person overturns a rule
-  simply by deciding, and the trail keeps both.
-
-Stage outcomes: ``include``, ``exclude``, ``maybe``, ``conflict`` or ``None`` (undecided).
+Decisions are append-only (triggers forbid UPDATE, DELETE and REPLACE); what they add up to — a
+work's outcome at each stage and its state in the review — is derived in :mod:`db.status`.
 """
 
 from __future__ import annotations
@@ -20,39 +12,12 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+from db.status import StageOrderError, check_stage_order
+
 DECISIONS = ("include", "exclude", "maybe")
 ACTORS = ("person", "rule", "model", "source")
 ROLES = ("screen", "resolve")
 RULE_REVIEWER = "rule"
-
-# One SQL statement for the outcome of every (work, stage) that has a decision; the flow view in
-# db/schema.py embeds the same text, so the library and the database agree by construction.
-STAGE_OUTCOME_SQL = """
-SELECT work_id, stage,
-       CASE
-         WHEN max(resolved) IS NOT NULL THEN max(resolved)
-         WHEN count(people) > 0 THEN
-           CASE WHEN count(DISTINCT people) = 1 THEN max(people) ELSE 'conflict' END
-         ELSE max(ruled)
-       END AS outcome
-FROM (
-  SELECT d.work_id, d.stage,
-         CASE WHEN d.role = 'resolve' AND d.latest_resolve = 1 THEN d.decision END AS resolved,
-         CASE WHEN d.role = 'screen' AND d.actor IN ('person', 'source') AND d.latest_own = 1
-              THEN d.decision END AS people,
-         CASE WHEN d.actor = 'rule' AND d.latest_rule = 1 THEN d.decision END AS ruled
-  FROM (
-    SELECT *,
-           row_number() OVER (PARTITION BY work_id, stage, reviewer, role
-                              ORDER BY decided_at DESC, id DESC) AS latest_own,
-           row_number() OVER (PARTITION BY work_id, stage, role
-                              ORDER BY decided_at DESC, id DESC) AS latest_resolve,
-           row_number() OVER (PARTITION BY work_id, stage, actor
-                              ORDER BY decided_at DESC, id DESC) AS latest_rule
-    FROM decisions WHERE actor != 'model'
-  ) AS d
-) GROUP BY work_id, stage
-"""
 
 
 class DecisionError(ValueError):
@@ -80,6 +45,24 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def normalise_timestamp(text: str) -> str:
+    """An ISO 8601 date or date-time as UTC to the microsecond, so that text order is time order.
+
+    A date alone is midnight UTC; a time without an offset is taken as UTC.
+    """
+    value = text.strip()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise DecisionError(
+            f"decided_at {text!r} is not an ISO 8601 date or time (e.g. 2024-03-01 or "
+            "2024-03-01T14:30:00+01:00)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def record_decision(
     db: sqlite_utils.Database,
     work_id: int,
@@ -96,7 +79,9 @@ def record_decision(
 ) -> int | None:
     """Append one decision; return its id, or None when ``import_key`` was already recorded.
 
-    The only code that inserts into ``decisions`` (a test checks this).
+    The only code that inserts into ``decisions`` (a test checks this). A decision at stage N needs
+    the work to have passed stage N-1, unless it is carried over from an earlier review (actor
+    ``source``); ``decided_at`` must be ISO 8601 and defaults to now.
     """
     if stage not in (1, 2, 3):
         raise DecisionError(f"stage must be 1, 2 or 3, not {stage!r}")
@@ -119,6 +104,11 @@ def record_decision(
             )
     if db.execute("SELECT 1 FROM works WHERE id = ?", [work_id]).fetchone() is None:
         raise DecisionError(f"no work with id {work_id}")
+    try:
+        check_stage_order(db, work_id, stage, actor)
+    except StageOrderError as exc:
+        raise DecisionError(str(exc)) from None
+    stamp = normalise_timestamp(decided_at) if decided_at else now_iso()
     if (
         import_key is not None
         and db.execute("SELECT 1 FROM decisions WHERE import_key = ?", [import_key]).fetchone()
@@ -136,7 +126,7 @@ def record_decision(
             actor,
             role,
             note,
-            decided_at or now_iso(),
+            stamp,
             import_key,
         ],
     )
@@ -152,23 +142,6 @@ def stage_criteria(db: sqlite_utils.Database, stage: int) -> set[str]:
         if entry["stage"] == stage:
             return {c["id"] for c in entry["criteria"]}
     return set()
-
-
-def stage_outcomes(db: sqlite_utils.Database, stage: int) -> dict[int, str]:
-    """{work id: outcome} for every work with a decision at ``stage``."""
-    rows = db.execute(
-        f"SELECT work_id, outcome FROM ({STAGE_OUTCOME_SQL}) WHERE stage = ?", [stage]
-    ).fetchall()
-    return {int(w): str(o) for w, o in rows}
-
-
-def stage_outcome(db: sqlite_utils.Database, work_id: int, stage: int) -> str | None:
-    """The outcome of one work at one stage (None when nobody and no rule has decided)."""
-    row = db.execute(
-        f"SELECT outcome FROM ({STAGE_OUTCOME_SQL}) WHERE work_id = ? AND stage = ?",
-        [work_id, stage],
-    ).fetchone()
-    return None if row is None else str(row[0])
 
 
 def decision_trail(db: sqlite_utils.Database, work_id: int) -> list[Decision]:

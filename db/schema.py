@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from db.decisions import STAGE_OUTCOME_SQL
+from db.status import STAGE_OUTCOME_SQL, STAGE_STATUS_TRIGGER, WORK_STATUS_SQL
 
 # Version 1: provenance (searches, runs, hits) and the works with their append-only decisions.
 _V1 = """
@@ -257,18 +257,35 @@ ALTER TABLE decisions ADD COLUMN role TEXT NOT NULL DEFAULT 'screen'
     CHECK (role IN ('screen', 'resolve'));
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3_DEDUPE, _V4_HARVEST, _V5_SCREENING]
+# The review's state: each stage's outcome per work, kept by a trigger from the trail (db/status.py),
+# so reading a status is an index probe. Rebuilt from the decisions when the version is applied.
+_V6_STATUS = """
+CREATE TABLE stage_status (
+    work_id INTEGER NOT NULL,
+    stage INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('include', 'exclude', 'maybe', 'conflict')),
+    PRIMARY KEY (work_id, stage)
+) WITHOUT ROWID;
+CREATE INDEX stage_status_outcome ON stage_status(stage, outcome);
+"""  # filled by ensure_triggers, which derives it from the trail when it adds its trigger
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3_DEDUPE, _V4_HARVEST, _V5_SCREENING, _V6_STATUS]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# The triggers that keep the trail append-only and stage_status in step with it. Opening a
+# writable database re-creates any that are missing or altered (see ensure_triggers). A REPLACE
+# would delete the old row without firing a DELETE trigger, so inserting over an existing id or
+# import key is refused before it can happen.
+TRIGGERS: dict[str, str] = {
+    "decisions_append_only_update": "CREATE TRIGGER decisions_append_only_update BEFORE UPDATE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END",
+    "decisions_append_only_delete": "CREATE TRIGGER decisions_append_only_delete BEFORE DELETE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END",
+    "decisions_append_only_replace": "CREATE TRIGGER decisions_append_only_replace BEFORE INSERT ON decisions WHEN EXISTS (SELECT 1 FROM decisions WHERE id = NEW.id OR import_key = NEW.import_key) BEGIN SELECT RAISE(ABORT, 'decisions are append-only: a decision with this id or import key exists'); END",
+    "decisions_stage_status": STAGE_STATUS_TRIGGER,
+}
 
 # Recreated on every open; a view holds no rows, so this never changes the database's content.
 VIEWS: dict[str, str] = {
-    "work_status": """
-        SELECT w.id AS work_id,
-               (SELECT max(d.stage) FROM decisions d WHERE d.work_id = w.id) AS last_stage,
-               (SELECT d.decision FROM decisions d WHERE d.work_id = w.id
-                 ORDER BY d.stage DESC, d.decided_at DESC, d.id DESC LIMIT 1) AS last_decision
-        FROM works w
-    """,
+    "work_status": WORK_STATUS_SQL,
     "corpus": """
         SELECT w.id AS id,
                w.key AS key,
@@ -313,10 +330,9 @@ VIEWS: dict[str, str] = {
                w.notes AS notes,
                w.report_lines AS report_lines
         FROM works w
-        JOIN work_status s ON s.work_id = w.id
+        JOIN work_status s ON s.work_id = w.id AND s.state = 'included'
         LEFT JOIN summaries snb ON snb.work_id = w.id AND snb.language = 'nb'
         LEFT JOIN summaries sen ON sen.work_id = w.id AND sen.language = 'en'
-        WHERE s.last_stage = 3 AND s.last_decision = 'include'
         ORDER BY w.year, w.authors_display
     """,
     "search_yield": """
@@ -338,28 +354,26 @@ VIEWS: dict[str, str] = {
         FROM reported_yield
         ORDER BY 1
     """,
-    # The evidensbase column follows db.decisions.STAGE_OUTCOME_SQL (resolutions, then agreeing
-    # people, then rules); stage 1 "maybe" goes on to the full text, as screening.queue does.
-    "flow": f"""
-        WITH outcome AS ({STAGE_OUTCOME_SQL}),
-             harvested AS (SELECT o.* FROM outcome o JOIN works w ON w.id = o.work_id
+    # The evidensbase column counts harvested works by their state (db/status.py): passed >= N.
+    "flow": """
+        WITH harvested AS (SELECT s.* FROM work_status s JOIN works w ON w.id = s.work_id
                            WHERE w.origin != 'corpus')
         SELECT 1 AS step, 'identified' AS stage,
                'Unike treff / Unique records identified' AS label,
                (SELECT sum(hits) FROM reported_yield) AS reported,
-               (SELECT count(*) FROM works WHERE origin != 'corpus') AS evidensbase
+               (SELECT count(*) FROM harvested) AS evidensbase
         UNION ALL
         SELECT 2, 'stage1', 'Relevante etter tittel og sammendrag / Relevant on title and abstract',
                (SELECT sum(after_stage1) FROM reported_yield),
-               (SELECT count(*) FROM harvested WHERE stage = 1 AND outcome IN ('include', 'maybe'))
+               (SELECT count(*) FROM harvested WHERE passed >= 1)
         UNION ALL
         SELECT 3, 'stage2', 'Relevante og av akseptabel kvalitet i fulltekst / Relevant and of acceptable quality in full text',
                (SELECT sum(after_stage2) FROM reported_yield),
-               (SELECT count(*) FROM harvested WHERE stage = 2 AND outcome = 'include')
+               (SELECT count(*) FROM harvested WHERE passed >= 2)
         UNION ALL
         SELECT 4, 'included', 'Inkludert etter grundig gjennomgang / Included after thorough review',
                (SELECT sum(included) FROM reported_yield),
-               (SELECT count(*) FROM harvested WHERE stage = 3 AND outcome = 'include')
+               (SELECT count(*) FROM harvested WHERE state = 'included')
     """,
 }
 
@@ -387,3 +401,32 @@ def recreate_views(conn: sqlite3.Connection) -> None:
             conn.execute(f"DROP VIEW IF EXISTS {name}")
         for name, sql in VIEWS.items():
             conn.execute(f"CREATE VIEW {name} AS {sql}")
+
+
+def ensure_triggers(conn: sqlite3.Connection) -> list[str]:
+    """Re-create any trigger that is missing or altered; return their names.
+
+    When the stage_status trigger was missing, the table is rebuilt from the trail, since
+    decisions may have been added without it.
+    """
+    stored = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+    repaired = [name for name, sql in TRIGGERS.items() if stored.get(name) != sql]
+    if not repaired:
+        return []
+    with conn:
+        for name in repaired:
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            conn.execute(TRIGGERS[name])
+        if "decisions_stage_status" in repaired:
+            conn.execute("DELETE FROM stage_status")
+            conn.execute(
+                "INSERT INTO stage_status (work_id, stage, outcome) "
+                f"SELECT work_id, stage, outcome FROM ({STAGE_OUTCOME_SQL})"
+            )
+    return repaired
+
+
+def missing_triggers(conn: sqlite3.Connection) -> list[str]:
+    """Triggers that are missing or altered (for a database that cannot be written)."""
+    stored = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+    return [name for name, sql in TRIGGERS.items() if stored.get(name) != sql]

@@ -32,8 +32,6 @@ _STOPWORD_TEXT = (
 )
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
-_STAGE_WORDS = {"include": "included", "exclude": "excluded"}
-
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _ANY_WORD = re.compile(r"[^\W_]+")
 
@@ -61,8 +59,8 @@ class ExportWork:
     url: str | None = None
     abstract: str | None = None
     peer_reviewed: int | None = None
-    last_stage: int | None = None
-    last_decision: str | None = None
+    state: str = "unscreened"
+    stage: int = 1
     codes: dict[str, list[str]] = field(default_factory=dict)
     cite_key: str = ""
 
@@ -72,11 +70,10 @@ class ExportWork:
         return self.issue if self.type == "report" else None
 
     def stage_label(self) -> str:
-        """'included (stage 3)', 'excluded (stage 1)', 'unscreened'."""
-        if self.last_stage is None:
+        """'included (stage 3)', 'excluded (stage 1)', 'awaiting (stage 2)', 'unscreened'."""
+        if self.state == "unscreened":
             return "unscreened"
-        word = _STAGE_WORDS.get(self.last_decision or "", "maybe")
-        return f"{word} (stage {self.last_stage})"
+        return f"{self.state} (stage {self.stage})"
 
 
 @dataclass
@@ -91,19 +88,8 @@ class LoadedWorks:
 _COLUMNS = (
     "w.id, w.key, w.title, w.authors, w.year, w.type, w.container, w.publisher, w.place, "
     "w.pages, w.volume, w.issue, w.language, w.doi, w.isbn, w.issn, w.url, w.abstract, "
-    "w.peer_reviewed, s.last_stage, s.last_decision"
+    "w.peer_reviewed, s.state, s.stage"
 )
-
-# The work_status view's definition (db/schema.py) with one index probe per work instead of two:
-# a work's latest decision is the one with the highest stage, then the latest decided_at, then the
-# highest id; last_stage is that decision's stage, which is the work's highest stage. Works without
-# decisions get NULLs. (Measured on 100k works with 210k decisions: faster than joining the view,
-# and than one windowed pass over all decisions, which must sort them.)
-STATUS_JOIN = """
-    LEFT JOIN (SELECT id, stage AS last_stage, decision AS last_decision FROM decisions) s
-      ON s.id = (SELECT d.id FROM decisions d WHERE d.work_id = w.id
-                  ORDER BY d.stage DESC, d.decided_at DESC, d.id DESC LIMIT 1)
-"""
 
 # The C scanner behind json.loads, called without json.loads' three Python frames per work.
 _SCAN_JSON: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -120,7 +106,7 @@ def load_works(
     where, params = selection_clause(db, selection)
     only = ids_from_sql(db, selection.sql) if selection.sql else None
     sql = (
-        f"SELECT {_COLUMNS} FROM works w {STATUS_JOIN} "
+        f"SELECT {_COLUMNS} FROM works w JOIN work_status s ON s.work_id = w.id "
         f"WHERE {where} ORDER BY w.authors_display COLLATE NOCASE, w.year, w.title, w.id"
     )
     works: list[ExportWork] = []

@@ -13,26 +13,10 @@ from typing import Any
 
 import sqlite_utils
 
-# Screening stages a user can select, each a condition on the work_status view (alias s).
-# "passed stage N" means the latest decision is an include at stage N or later, as in the flow view.
-STAGES: dict[str, tuple[str, str]] = {
-    "all": ("1 = 1", "every work in the database"),
-    "unscreened": ("s.last_stage IS NULL", "no screening decision yet"),
-    "stage1": (
-        "s.last_decision = 'include' AND s.last_stage >= 1",
-        "included on title and abstract (stage 1) or later",
-    ),
-    "stage2": (
-        "s.last_decision = 'include' AND s.last_stage >= 2",
-        "included in full text (stage 2) or later",
-    ),
-    "included": (
-        "s.last_decision = 'include' AND s.last_stage = 3",
-        "included in the review (stage 3)",
-    ),
-    "excluded": ("s.last_decision = 'exclude'", "excluded at its latest stage"),
-    "maybe": ("s.last_decision = 'maybe'", "marked maybe at its latest stage"),
-}
+from db.status import SELECTIONS
+
+# Screening stages a user can select: db.status's selections, conditions on work_status (alias s).
+STAGES = SELECTIONS
 
 _YEARS = re.compile(r"^\s*(\d{4})?\s*(-)?\s*(\d{4})?\s*$")
 
@@ -118,7 +102,7 @@ def ids_from_sql(db: sqlite_utils.Database, sql: str) -> set[int]:
 
 
 def selection_clause(db: sqlite_utils.Database, selection: Selection) -> tuple[str, list[Any]]:
-    """The WHERE clause (over works w and work_status s) and its parameters."""
+    """The WHERE clause (over works w joined to the work_status view as s) and its parameters."""
     if selection.stage not in STAGES:
         raise SelectionError(
             f"unknown stage {selection.stage!r}; valid stages: {', '.join(STAGES)}"

@@ -8,7 +8,8 @@ from itertools import combinations
 
 import sqlite_utils
 
-from db.decisions import record_decision, reviewer_decisions, stage_outcomes
+from db.decisions import record_decision, reviewer_decisions
+from db.status import stage_outcomes
 
 
 @dataclass

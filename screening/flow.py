@@ -13,8 +13,7 @@ from xml.sax.saxutils import escape
 
 import sqlite_utils
 
-from db.decisions import STAGE_OUTCOME_SQL
-from screening.queue import PASSES
+from db.status import WorkState, work_states
 
 
 @dataclass
@@ -34,6 +33,7 @@ class FlowCounts:
     after_full_text: int
     excluded_thorough: dict[str, int]
     included: int
+    earlier_review: int = 0  # records that found a work of the earlier review again
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -73,15 +73,6 @@ def reported_flow(db: sqlite_utils.Database) -> FlowCounts:
     )
 
 
-def _outcomes(db: sqlite_utils.Database, stage: int) -> dict[int, str]:
-    rows = db.execute(
-        f"SELECT o.work_id, o.outcome FROM ({STAGE_OUTCOME_SQL}) o JOIN works w ON w.id = o.work_id"
-        " WHERE o.stage = ? AND w.origin != 'corpus'",
-        [stage],
-    ).fetchall()
-    return {int(w): str(o) for w, o in rows}
-
-
 def _reasons(db: sqlite_utils.Database, stage: int, work_ids: set[int]) -> dict[str, int]:
     """Exclusion reasons: the criterion of the decision that settled each excluded work."""
     counts: Counter[str] = Counter()
@@ -96,63 +87,74 @@ def _reasons(db: sqlite_utils.Database, stage: int, work_ids: set[int]) -> dict[
     return dict(counts.most_common())
 
 
-def database_flow(db: sqlite_utils.Database) -> FlowCounts:
-    """The flow of the works harvested into this database (corpus works are left out)."""
-    harvested = {
-        int(r[0]) for r in db.execute("SELECT id FROM works WHERE origin != 'corpus'").fetchall()
-    }
-    per_engine = dict(
-        db.execute(
-            "SELECT h.engine, count(*) FROM hits h LEFT JOIN works w ON w.id = h.work_id"
-            " WHERE w.origin IS NULL OR w.origin != 'corpus' GROUP BY h.engine ORDER BY h.engine"
-        ).fetchall()
-    )
-    hits_total = sum(per_engine.values())
-    duplicates = max(hits_total - len(harvested), 0) if per_engine else 0
-    if not per_engine:
-        per_engine = {"works (no hits recorded)": len(harvested)}
-    first = _outcomes(db, 1)
-    ruled = {
+def _ruled_only(db: sqlite_utils.Database) -> set[int]:
+    """Works whose stage-1 trail holds rule decisions and nothing a person or source decided."""
+    return {
         int(r[0])
         for r in db.execute(
-            "SELECT DISTINCT work_id FROM decisions WHERE stage = 1 AND actor = 'rule'"
+            "SELECT work_id FROM decisions WHERE stage = 1 AND actor != 'model'"
+            " GROUP BY work_id HAVING sum(actor != 'rule') = 0"
         ).fetchall()
     }
-    by_rules = {w for w in ruled if first.get(w) == "exclude"} & harvested
-    # a work only a rule excluded never reached a person: PRISMA's "ineligible by automation tools"
-    people_excluded = {w for w, o in first.items() if o == "exclude" and w not in by_rules}
-    rule_reasons = _reasons(db, 1, by_rules)
-    dup_by_rule = rule_reasons.pop("duplicate", 0)
-    screened = len(harvested) - len(by_rules)
-    passed1 = {w for w, o in first.items() if o in PASSES[1]}
-    second = _outcomes(db, 2)
-    not_retrieved = {
-        w
-        for w, o in second.items()
-        if o == "exclude" and _reasons(db, 2, {w}).get("full_text_unavailable")
+
+
+def database_flow(db: sqlite_utils.Database) -> FlowCounts:
+    """The flow of the works harvested into this database, by their state (db.status).
+
+    Every hit counts as a record identified; a hit that found a work of the earlier review again
+    is removed before screening as already assessed (PRISMA 2020's updated-review box).
+    """
+    harvested = {int(r[0]) for r in db.execute("SELECT id FROM works WHERE origin != 'corpus'")}
+    states: dict[int, WorkState] = {w: s for w, s in work_states(db).items() if w in harvested}
+    per_engine = dict(
+        db.execute("SELECT engine, count(*) FROM hits GROUP BY engine ORDER BY engine").fetchall()
+    )
+    placed, works_found, earlier = db.execute(
+        "SELECT count(*), count(DISTINCT h.work_id),"
+        " count(DISTINCT CASE WHEN w.origin = 'corpus' THEN w.id END)"
+        " FROM hits h JOIN works w ON w.id = h.work_id"
+    ).fetchone()
+    duplicates = placed - works_found  # hits that found a work another hit had found
+    if not per_engine:
+        per_engine = {"works (no hits recorded)": len(states)}
+
+    def where(state: str, stage: int) -> set[int]:
+        return {w for w, s in states.items() if s.state == state and s.stage == stage}
+
+    excluded1 = where("excluded", 1)
+    by_rules = excluded1 & _ruled_only(db)
+    excluded2 = where("excluded", 2)
+    not_retrieved = {w for w in excluded2 if _reasons(db, 2, {w}).get("full_text_unavailable")}
+    passed1 = {w for w, s in states.items() if s.passed >= 1}
+    waiting = {
+        label: n
+        for label, n in (
+            ("await stage 1", len(where("unscreened", 1))),
+            ("are in conflict at stage 1", len(where("conflict", 1))),
+        )
+        if n
     }
-    excluded2 = {w for w, o in second.items() if o == "exclude"} - not_retrieved
-    passed2 = {w for w, o in second.items() if o in PASSES[2]}
-    third = _outcomes(db, 3)
-    excluded3 = {w for w, o in third.items() if o == "exclude"}
-    included = {w for w, o in third.items() if o == "include"}
+    notes = [f"{n} of {len(states)} works {label}." for label, n in waiting.items()]
+    if earlier:
+        notes.append(
+            f"{earlier} work(s) of the earlier review found again: removed before screening."
+        )
     return FlowCounts(
         source="database",
         identified=per_engine,
-        duplicates_removed=duplicates + dup_by_rule,
-        removed_by_rules=rule_reasons,
-        screened=screened,
-        excluded_screening=_reasons(db, 1, people_excluded),
+        duplicates_removed=duplicates,
+        removed_by_rules=_reasons(db, 1, by_rules),
+        screened=len(states) - len(by_rules),
+        excluded_screening=_reasons(db, 1, excluded1 - by_rules),
         sought=len(passed1),
         not_retrieved=len(not_retrieved),
         assessed=len(passed1) - len(not_retrieved),
-        excluded_full_text=_reasons(db, 2, excluded2),
-        after_full_text=len(passed2),
-        excluded_thorough=_reasons(db, 3, excluded3),
-        included=len(included),
-        notes=[
-            f"{len(harvested) - len(first)} of {len(harvested)} works await stage 1.",
-        ],
+        excluded_full_text=_reasons(db, 2, excluded2 - not_retrieved),
+        after_full_text=sum(1 for s in states.values() if s.passed >= 2),
+        excluded_thorough=_reasons(db, 3, where("excluded", 3)),
+        included=sum(1 for s in states.values() if s.state == "included"),
+        earlier_review=earlier,
+        notes=notes or [f"0 of {len(states)} works await stage 1."],
     )
 
 
@@ -186,6 +188,8 @@ def format_flow(flow: FlowCounts) -> str:
     lines.append(f"  Records identified: {flow.identified_total}")
     lines += [f"    {engine}: {n}" for engine, n in flow.identified.items()]
     lines.append(f"  Duplicate records removed: {_count(flow.duplicates_removed)}")
+    if flow.earlier_review:
+        lines.append(f"  Records of works in the earlier review: {flow.earlier_review}")
     rules_total = sum(flow.removed_by_rules.values())
     lines.append(f"  Records marked ineligible by rules: {rules_total}")
     lines += ["  " + line for line in _reason_lines(flow.removed_by_rules)]
@@ -238,8 +242,9 @@ def flow_svg(flow: FlowCounts) -> str:
         [f"Studies included in review (n = {flow.included})"],
     ]
     side_rows = [
-        ["Records removed before screening:", f"  Duplicates ({_n(flow.duplicates_removed)})",
-         f"  Ineligible by rules (n = {sum(flow.removed_by_rules.values())})"]
+        ["Records removed before screening:", f"  Duplicates ({_n(flow.duplicates_removed)})"]
+        + ([f"  In the earlier review (n = {flow.earlier_review})"] if flow.earlier_review else [])
+        + [f"  Ineligible by rules (n = {sum(flow.removed_by_rules.values())})"]
         + [f"    {r} (n = {n})" for r, n in flow.removed_by_rules.items()],
         [f"Records excluded (n = {sum(flow.excluded_screening.values())})"]
         + [f"  {r} (n = {n})" for r, n in flow.excluded_screening.items()],

@@ -1,8 +1,7 @@
 """Who screens what next: each reviewer's own queue per stage, ranked, plus the stopping aid.
 
-A work enters stage N's queue once stage N-1 let it through (stage 1: every work without a
-decision). ``maybe`` at stage 1 lets a work through to the full text, since an abstract that leaves
-doubt is what full-text screening is for; at later stages only ``include`` does.
+A work enters stage N's queue once it has passed stage N-1 (stage 1: every work), as db.status
+defines passing (``maybe`` at stage 1 lets a work through to the full text).
 With independent double screening a reviewer never sees the others' decisions: a work stays in
 their queue until they decide it themselves, or until as many people as the protocol asks (two)
 have screened it, or a rule or a resolution has settled it.
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sqlite_utils
 
-from db.decisions import stage_outcomes
+from db.status import stage_outcomes, works_at_stage
 from screening.protocol import Protocol, load_protocol
 from screening.ranking import (
     QUEUE_CHAR_WEIGHT,
@@ -26,8 +25,6 @@ from screening.ranking import (
     match_concepts,
 )
 from screening.stopping import StoppingEstimate, estimate_remaining
-
-PASSES = {1: ("include", "maybe"), 2: ("include",), 3: ("include",)}
 
 
 @dataclass
@@ -48,14 +45,6 @@ class QueueItem:
         if self.model_terms:
             parts.append(f"model: {', '.join(self.model_terms)}")
         return "; ".join(parts) or "no protocol terms; model has nothing to go on yet"
-
-
-def eligible_works(db: sqlite_utils.Database, stage: int) -> list[int]:
-    """Works that have reached ``stage`` (passed the stage before)."""
-    if stage == 1:
-        return [int(r[0]) for r in db.execute("SELECT id FROM works ORDER BY id").fetchall()]
-    before = stage_outcomes(db, stage - 1)
-    return sorted(w for w, outcome in before.items() if outcome in PASSES[stage - 1])
 
 
 def queue_work_ids(
@@ -95,7 +84,7 @@ def queue_work_ids(
         ).fetchall()
     }
     result = []
-    for work_id in eligible_works(db, stage):
+    for work_id in works_at_stage(db, stage):
         if work_id in own or work_id in settled:
             continue
         if not double and work_id in outcomes:
@@ -200,5 +189,6 @@ def stopping_aid(db: sqlite_utils.Database, stage: int = 1) -> StoppingEstimate:
             continue
         seen.add(work_id)
         sequence.append(0 if decision == "exclude" else 1)
-    remaining = len([w for w in eligible_works(db, stage) if w not in stage_outcomes(db, stage)])
+    decided = stage_outcomes(db, stage)
+    remaining = sum(1 for w in works_at_stage(db, stage) if w not in decided)
     return estimate_remaining(sequence, remaining)

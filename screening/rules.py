@@ -2,14 +2,15 @@
 
 Each rule is one function: a work row in, a reason (text) out when the criterion applies, else None.
 A rule decision names its criterion and is recorded once (its import key), so re-running the rules
-adds nothing; it never touches a work a person has already decided at stage 1, and a person
-overturns it simply by deciding (see db.decisions): the trail keeps both.
+adds nothing. Duplicates are not a rule's business: ``dedupe`` makes one work per publication and a
+person's "different" verdict keeps two apart, so rules judge works, never pairs. A rule never
+touches a work already decided at stage 1, and a person overturns it simply by deciding (see
+db.status): the trail keeps both.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -70,20 +71,12 @@ def language_outside_protocol(work: Work, protocol: Protocol) -> str | None:
     return None
 
 
-def duplicate(work: Work, protocol: Protocol) -> str | None:
-    original = work.get("_duplicate_of")
-    if original:
-        return f"duplicate of work {original}"
-    return None
-
-
 # In the protocol's order; the first rule that applies is recorded, the others go into its note.
 RULES: dict[str, Rule] = {
     "outside_period": outside_period,
     "student_thesis": student_thesis,
     "english_not_peer_reviewed": english_not_peer_reviewed,
     "language_outside_protocol": language_outside_protocol,
-    "duplicate": duplicate,
 }
 
 
@@ -99,41 +92,10 @@ class RuleReport:
         return sum(self.excluded.values())
 
 
-def _normal_title(title: str) -> str:
-    text = unicodedata.normalize("NFKD", title.lower())
-    return re.sub(r"[^a-z0-9æøåäö]+", "", text)
-
-
-def find_duplicates(db: sqlite_utils.Database) -> dict[int, int]:
-    """{work id: earlier work id} for works sharing a DOI, or the same title and year.
-
-    A column ``duplicate_of`` on works (if the dedupe step adds one) is honoured first.
-    """
-    columns = {c.name for c in db["works"].columns}
-    found: dict[int, int] = {}
-    if "duplicate_of" in columns:
-        for wid, other in db.execute(
-            "SELECT id, duplicate_of FROM works WHERE duplicate_of IS NOT NULL"
-        ).fetchall():
-            found[int(wid)] = int(other)
-    seen: dict[tuple[str, Any], int] = {}
-    for wid, doi, title, year in db.execute(
-        "SELECT id, lower(trim(doi)), title, year FROM works ORDER BY id"
-    ).fetchall():
-        keys = [("doi", doi)] if doi else []
-        keys.append(("title", (_normal_title(title or ""), year)))
-        for key in keys:
-            if key in seen and wid not in found:
-                found[int(wid)] = seen[key]
-            seen.setdefault(key, int(wid))
-    return found
-
-
 def apply_rules(db: sqlite_utils.Database, protocol: Protocol | None = None) -> RuleReport:
     """Record a stage-1 rule exclusion for each undecided harvested work a hard criterion fits."""
     protocol = protocol or load_protocol(db)
     rule_ids = {c["id"] for c in protocol.criteria(1) if c.get("rule")}
-    duplicates = find_duplicates(db)
     decided = {
         int(r[0])
         for r in db.execute("SELECT DISTINCT work_id FROM decisions WHERE stage = 1").fetchall()
@@ -145,7 +107,6 @@ def apply_rules(db: sqlite_utils.Database, protocol: Protocol | None = None) -> 
             if work["id"] in decided:
                 continue
             checked += 1
-            work["_duplicate_of"] = duplicates.get(work["id"])
             reasons = [
                 (cid, reason)
                 for cid, rule in RULES.items()

@@ -54,17 +54,29 @@ def test_every_filter_selects_what_the_corpus_files_say(export_db: Path) -> None
     }
 
 
-def test_stage_follows_the_latest_decision(db_copy: Path) -> None:
+def test_stage_follows_the_review_state(db_copy: Path) -> None:
     with sqlite3.connect(db_copy) as conn:
         work_id = conn.execute("SELECT id FROM works WHERE key = 'opinion2017'").fetchone()[0]
+        # A reviewer disagrees with the report's own inclusion: a conflict, never an exclusion.
         conn.execute(
             "INSERT INTO decisions (work_id, stage, decision, criterion, reviewer, actor, "
             "decided_at) VALUES (?, 3, 'exclude', 'x', 'tester', 'person', '2099-01-01')",
             [work_id],
         )
-    assert _keys(db_copy, Selection(stage="excluded")) == {"opinion2017"}
-    assert "opinion2017" not in _keys(db_copy, Selection(stage="included"))
+    assert _keys(db_copy, Selection(stage="excluded")) == set()
+    assert _keys(db_copy, Selection(stage="conflict")) == {"opinion2017"}
     assert len(_keys(db_copy, Selection(stage="included"))) == 23
+    assert "opinion2017" in _keys(db_copy, Selection(stage="stage2"))
+    with sqlite3.connect(db_copy) as conn:
+        conn.execute(
+            "INSERT INTO decisions (work_id, stage, decision, criterion, reviewer, actor, role, "
+            "decided_at) VALUES (?, 3, 'exclude', 'x', 'third', 'person', 'resolve', "
+            "'2099-01-02')",
+            [work_id],
+        )
+    assert _keys(db_copy, Selection(stage="excluded")) == {"opinion2017"}
+    assert _keys(db_copy, Selection(stage="conflict")) == set()
+    assert "opinion2017" not in _keys(db_copy, Selection(stage="included"))
 
 
 def test_search_selects_the_works_its_hits_became(db_copy: Path) -> None:

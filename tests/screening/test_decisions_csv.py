@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from db.decisions import stage_outcome
+from db.status import stage_outcome
 from screening.decisions_csv import DecisionsCsvError, export_decisions, import_decisions
 
 

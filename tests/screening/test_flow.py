@@ -76,12 +76,13 @@ def test_database_flow_counts_rules_people_and_reasons(db, add_work):
     record_decision(db, ids[5], 3, "exclude", reviewer="Anna", criterion="outside_scope")
 
     flow = database_flow(db)
-    # 9 harvested works: one old (rule), one duplicate (rule), 7 reach a person... of which one
-    # (synthetic_dup_a) is still undecided
+    # 9 harvested works: one old (rule); 8 reach a person, of which two (synthetic_dup_a and _b:
+    # dedupe, not a rule, decides whether they are one work) are still undecided
     assert flow.identified == {"works (no hits recorded)": 9}
-    assert flow.duplicates_removed == 1
+    assert flow.duplicates_removed == 0
     assert flow.removed_by_rules == {"outside_period": 1}
-    assert flow.screened == 7
+    assert flow.screened == 8
+    assert flow.notes == ["2 of 9 works await stage 1."]
     assert flow.excluded_screening == {"not_relevant": 2}
     assert flow.sought == 4
     assert flow.not_retrieved == 1

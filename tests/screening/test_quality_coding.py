@@ -6,7 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from db.database import open_db
-from db.decisions import record_decision, stage_outcome
+from db.decisions import record_decision
+from db.status import stage_outcome
 from evidensbase.cli import main
 from screening.protocol import CodingError, load_protocol, quality_acceptable, validate_codes
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from db.decisions import decision_trail, stage_outcomes
+from db.decisions import decision_trail
+from db.status import stage_outcomes
 from evidensbase.cli import main
 from screening.agreement import agreement, cohen_kappa
 
