@@ -9,7 +9,7 @@ from itertools import combinations
 import sqlite_utils
 
 from db.decisions import record_decision, reviewer_decisions
-from db.status import stage_outcomes
+from db.status import stage_outcome, works_in_state
 
 
 @dataclass
@@ -35,12 +35,10 @@ class PairAgreement:
 
 
 def list_conflicts(db: sqlite_utils.Database, stage: int) -> list[Conflict]:
-    """Unresolved conflicts at ``stage``, oldest work first."""
+    """Works held by an unresolved conflict at ``stage`` (their state), oldest work first."""
     by_reviewer = reviewer_decisions(db, stage)
     result = []
-    for work_id, outcome in sorted(stage_outcomes(db, stage).items()):
-        if outcome != "conflict":
-            continue
+    for work_id in works_in_state(db, "conflict", stage):
         key, title = db.execute("SELECT key, title FROM works WHERE id = ?", [work_id]).fetchone()
         decisions = {r: d[work_id] for r, d in sorted(by_reviewer.items()) if work_id in d}
         result.append(Conflict(work_id, key, title, decisions))
@@ -58,7 +56,7 @@ def resolve_conflict(
     note: str | None = None,
 ) -> int:
     """Settle a conflict with a third decision (kept beside the two it settles)."""
-    if stage_outcomes(db, stage).get(work_id) != "conflict":
+    if stage_outcome(db, work_id, stage) != "conflict":
         raise ValueError(f"work {work_id} has no unresolved conflict at stage {stage}")
     with db.atomic():
         decision_id = record_decision(

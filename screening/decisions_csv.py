@@ -1,9 +1,12 @@
 """Decisions to and from CSV, for teams that screen in a spreadsheet.
 
 Export writes one row per decision (or, with ``queue_for``, one empty row per work a reviewer
-still has to decide). Import appends the rows that carry a decision, all or nothing: any bad row
-aborts the import with its line number and nothing is written. Each row's import key is a digest
-of its content, so importing the same file twice adds nothing.
+still has to decide), with who decided (``actor``: person, rule, model or source) and a stable
+``decision_id``: a digest of the decision's content, the same in every database that holds it.
+Import appends the rows that carry a decision, all or nothing: any bad row aborts the import with
+its line number and nothing is written. A row whose content — decision and reviewer trimmed and
+in lower case, the time normalised — is already in the trail adds nothing, so exporting all
+decisions and importing them back adds 0 rows, and so does importing the same file twice.
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ from typing import TextIO
 
 import sqlite_utils
 
-from db.decisions import DecisionError, record_decision
+from db.decisions import ACTORS, DecisionError, normalise_timestamp, record_decision
 from screening.queue import queue_work_ids
 
 COLUMNS = [
-    "work_key", "title", "stage", "decision", "criterion", "reviewer", "note", "decided_at", "role",
+    "decision_id", "work_key", "title", "stage", "decision", "criterion", "reviewer", "actor",
+    "role", "note", "decided_at",
 ]  # fmt: skip
+# The fields that make a decision what it is (its content): the digest is taken over these.
+_CONTENT = ("work_key", "stage", "decision", "criterion", "reviewer", "actor", "role", "note")
 
 
 class DecisionsCsvError(ValueError):
@@ -47,18 +53,53 @@ def export_decisions(
             rows += 1
         return rows
     sql = (
-        "SELECT w.key, w.title, d.stage, d.decision, d.criterion, d.reviewer, d.note, d.decided_at,"
-        " d.role FROM decisions d JOIN works w ON w.id = d.work_id"
+        "SELECT w.key, w.title, d.stage, d.decision, d.criterion, d.reviewer, d.actor, d.role,"
+        " d.note, d.decided_at FROM decisions d JOIN works w ON w.id = d.work_id"
     )
     params: list[int] = []
     if stage is not None:
         sql += " WHERE d.stage = ?"
         params.append(stage)
     rows = 0
+    names = [c for c in COLUMNS if c != "decision_id"]
     for row in db.execute(sql + " ORDER BY d.id", params).fetchall():
-        writer.writerow(dict(zip(COLUMNS, row, strict=True)))
+        record = dict(zip(names, row, strict=True))
+        record["decision_id"] = decision_digest(record)
+        writer.writerow(record)
         rows += 1
     return rows
+
+
+def _clean(record: dict) -> dict[str, str]:
+    """A decision's content as the digest sees it: trimmed, decision and actor in lower case."""
+    clean = {name: str(record.get(name) or "").strip() for name in _CONTENT}
+    for name in ("decision", "actor", "role"):
+        clean[name] = clean[name].lower()
+    clean["actor"] = clean["actor"] or "person"
+    clean["role"] = clean["role"] or "screen"
+    raw_time = str(record.get("decided_at") or "").strip()
+    try:
+        clean["decided_at"] = normalise_timestamp(raw_time) if raw_time else ""
+    except DecisionError:
+        clean["decided_at"] = raw_time
+    return clean
+
+
+def decision_digest(record: dict) -> str:
+    """The stable id of a decision: a digest of its cleaned content and time."""
+    clean = _clean(record)
+    text = "\x1f".join(clean[name] for name in (*_CONTENT, "decided_at"))
+    return "d-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _stored_digests(db: sqlite_utils.Database, work_id: int, key: str) -> set[str]:
+    rows = db.execute(
+        "SELECT stage, decision, criterion, reviewer, actor, role, note, decided_at"
+        " FROM decisions WHERE work_id = ?",
+        [work_id],
+    ).fetchall()
+    names = ("stage", "decision", "criterion", "reviewer", "actor", "role", "note", "decided_at")
+    return {decision_digest({"work_key": key, **dict(zip(names, r, strict=True))}) for r in rows}
 
 
 def import_decisions(db: sqlite_utils.Database, path: Path) -> int:
@@ -71,8 +112,7 @@ def import_decisions(db: sqlite_utils.Database, path: Path) -> int:
         added = 0
         with db.atomic():  # one transaction: a bad row leaves the database as it was
             for line, row in enumerate(reader, start=2):
-                decision = (row.get("decision") or "").strip().lower()
-                if not decision:
+                if not (row.get("decision") or "").strip():
                     continue  # a queue row nobody has filled in yet
                 found = db.execute(
                     "SELECT id FROM works WHERE key = ?", [(row["work_key"] or "").strip()]
@@ -85,20 +125,34 @@ def import_decisions(db: sqlite_utils.Database, path: Path) -> int:
                     raise DecisionsCsvError(
                         f"{path}:{line}: stage must be 1, 2 or 3, not {row['stage']!r}"
                     ) from None
-                digest = hashlib.sha256(
-                    "\x1f".join(str(row.get(c) or "") for c in COLUMNS if c != "title").encode()
-                ).hexdigest()[:20]
+                clean = _clean(row)
+                if clean["actor"] not in ACTORS:
+                    raise DecisionsCsvError(
+                        f"{path}:{line}: actor must be one of {', '.join(ACTORS)}, "
+                        f"not {row.get('actor')!r}"
+                    )
+                digest = decision_digest(row)
+                given = (row.get("decision_id") or "").strip()
+                if given and given != digest:
+                    raise DecisionsCsvError(
+                        f"{path}:{line}: decision {given} was changed; the trail cannot be "
+                        "edited: add a new row with an empty decision_id instead"
+                    )
+                work_id = int(found[0])
+                if digest in _stored_digests(db, work_id, clean["work_key"]):
+                    continue  # already in the trail (exported from here, or imported before)
                 try:
                     new = record_decision(
                         db,
-                        int(found[0]),
+                        work_id,
                         stage,
-                        decision,
-                        reviewer=(row.get("reviewer") or "").strip(),
-                        criterion=(row.get("criterion") or "").strip() or None,
-                        note=(row.get("note") or "").strip() or None,
-                        role=(row.get("role") or "screen").strip() or "screen",
-                        decided_at=(row.get("decided_at") or "").strip() or None,
+                        clean["decision"],
+                        reviewer=clean["reviewer"],
+                        actor=clean["actor"],
+                        criterion=clean["criterion"] or None,
+                        note=clean["note"] or None,
+                        role=clean["role"],
+                        decided_at=clean["decided_at"] or None,
                         import_key=f"csv:{digest}",
                     )
                 except DecisionError as exc:

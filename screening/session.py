@@ -4,6 +4,8 @@ Line-based (a key, then Enter), so a session can be driven from a script or a te
 lines on stdin. Keys: i include, e exclude (then the criterion's number), m maybe, s skip,
 b back (re-decide the previous work; the earlier decision stays in the trail), c criteria, q quit.
 A session resumes where the reviewer stopped: their queue holds only what they have not decided.
+The session only asks: what it hears it hands to db/'s writers (record_decision, and for stage 2
+and 3 record_full_text_decision and record_coding), which apply the protocol's rules.
 """
 
 from __future__ import annotations
@@ -14,15 +16,14 @@ from dataclasses import dataclass, field
 import click
 import sqlite_utils
 
-from db.decisions import now_iso, record_decision
+from db.appraisal import record_coding, record_full_text_decision
+from db.decisions import DecisionError, record_decision
 from screening.protocol import (
     QUALITY_RATINGS,
     CodingError,
     Protocol,
     load_protocol,
-    quality_acceptable,
     quality_applies,
-    quality_points,
     validate_codes,
 )
 from screening.queue import QueueItem, queue_work_ids, rank_queue
@@ -123,7 +124,8 @@ def run_session(
             continue
         decision = {"i": "include", "e": "exclude", "m": "maybe"}[key]
         criterion = None
-        note_parts: list[str] = []
+        ratings = None
+        coding = None
         if decision == "exclude":
             criterion = _ask_criterion(criteria, prompt, echo)
         elif (
@@ -132,30 +134,35 @@ def run_session(
             and quality_applies(protocol, work["peer_reviewed"])
         ):
             ratings = _ask_quality(protocol, prompt)
-            _store_quality(db, work["id"], reviewer, ratings)
-            points = quality_points(protocol, ratings)
-            if not quality_acceptable(protocol, ratings):
-                decision, criterion = "exclude", "quality_not_acceptable"
-                echo(
-                    f"Quality not acceptable by the protocol's rule ({points:g} points): "
-                    "recorded as an exclusion (quality_not_acceptable)."
-                )
-            note_parts.append(f"quality {points:g} points")
         elif decision == "include" and stage == 3:
-            _ask_coding(db, protocol, work["id"], reviewer, prompt, echo)
-        note = prompt("Note (Enter for none)", default="", show_default=False).strip()
-        if note:
-            note_parts.append(note)
-        with db.atomic():
-            record_decision(
-                db,
-                work["id"],
-                stage,
-                decision,
-                reviewer=reviewer,
-                criterion=criterion,
-                note="; ".join(note_parts) or None,
-            )
+            coding = _ask_coding(protocol, prompt, echo)
+        note = prompt("Note (Enter for none)", default="", show_default=False).strip() or None
+        try:
+            if stage == 2:
+                outcome = record_full_text_decision(
+                    db, work["id"], decision, reviewer=reviewer, ratings=ratings,
+                    criterion=criterion, note=note, protocol=protocol,
+                )  # fmt: skip
+                if outcome.decision != decision:
+                    echo(
+                        f"Quality not acceptable by the protocol's rule ({outcome.points:g} "
+                        "points): recorded as an exclusion (quality_not_acceptable)."
+                    )
+                decision, criterion = outcome.decision, outcome.criterion
+            elif coding is not None:
+                codes, language, summary = coding
+                record_coding(
+                    db, work["id"], reviewer=reviewer, codes=codes, summary=summary,
+                    language=language, note=note, protocol=protocol,
+                )  # fmt: skip
+            else:
+                record_decision(
+                    db, work["id"], stage, decision, reviewer=reviewer, criterion=criterion,
+                    note=note,
+                )  # fmt: skip
+        except DecisionError as exc:
+            echo(f"Not recorded: {exc}")
+            continue
         echo(f"Recorded: {decision}{f' ({criterion})' if criterion else ''}.")
         report.decided += 1
         report.counts[decision] = report.counts.get(decision, 0) + 1
@@ -192,27 +199,10 @@ def _ask_quality(protocol: Protocol, prompt: Callable[..., str]) -> dict[str, st
     return ratings
 
 
-def _store_quality(
-    db: sqlite_utils.Database, work_id: int, reviewer: str, ratings: dict[str, str]
-) -> None:
-    rated_at = now_iso()
-    with db.atomic():
-        for criterion, rating in ratings.items():
-            db.execute(
-                "INSERT INTO quality (work_id, reviewer, criterion, rating, rated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [work_id, reviewer, criterion, rating, rated_at],
-            )
-
-
 def _ask_coding(
-    db: sqlite_utils.Database,
-    protocol: Protocol,
-    work_id: int,
-    reviewer: str,
-    prompt: Callable[..., str],
-    echo: Callable,
-) -> None:
+    protocol: Protocol, prompt: Callable[..., str], echo: Callable
+) -> tuple[dict, str, dict[str, str]]:
+    """Codes (asked until the codebook accepts them), summary language and summary."""
     echo("Themes: " + ", ".join(protocol.vocabulary("theme")))
     echo("Methods: " + ", ".join(protocol.vocabulary("method")))
     echo("Countries: " + ", ".join(protocol.vocabulary("country")))
@@ -237,31 +227,4 @@ def _ask_coding(
         part: prompt(f"Summary – {protocol.data['codebook']['fields'][f'summary_{part}']['en']}")
         for part in ("topic", "method", "findings")
     }
-    store_coding(db, work_id, reviewer, codes, language, summary)
-
-
-def store_coding(
-    db: sqlite_utils.Database,
-    work_id: int,
-    reviewer: str,
-    codes: dict,
-    language: str,
-    summary: dict[str, str],
-) -> None:
-    """Write validated stage-3 codes and the three-part summary of one work."""
-    coded_at = now_iso()
-    rows = [("method", codes["method"]), ("refugees_interviewed", codes["refugees_interviewed"])]
-    rows += [("theme", t) for t in codes["theme"]] + [("country", c) for c in codes["country"]]
-    rows += [(f, codes[f]) for f in ("participants_nb", "participants_en") if f in codes]
-    with db.atomic():
-        for field_name, value in rows:
-            db.execute(
-                "INSERT OR IGNORE INTO codes (work_id, reviewer, field, value, coded_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [work_id, reviewer, field_name, value, coded_at],
-            )
-        db.execute(
-            "INSERT OR REPLACE INTO summaries (work_id, language, topic, method, findings,"
-            " written_by) VALUES (?, ?, ?, ?, ?, ?)",
-            [work_id, language, summary["topic"], summary["method"], summary["findings"], reviewer],
-        )
+    return codes, language, summary

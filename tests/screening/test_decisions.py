@@ -13,26 +13,50 @@ from db.decisions import DecisionError, record_decision
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("db", "harvest", "screening", "exports", "evidensbase")
-INSERTS = re.compile(
-    r"insert\s+(or\s+\w+\s+)?into\s+\[?decisions\b|table\(\s*[\"']decisions[\"']\s*\)\s*\.\s*"
-    r"(insert|upsert)|\[\s*[\"']decisions[\"']\s*\]\s*\.\s*(insert|upsert)",
-    re.IGNORECASE,
-)
+# Who may write each table of the review's judgement (db/'s writers; build loads the corpus).
+WRITERS = {
+    "decisions": {"db/decisions.py"},
+    "quality": {"db/appraisal.py"},
+    "codes": {"db/appraisal.py", "db/build.py"},
+    "summaries": {"db/appraisal.py", "db/build.py"},
+    "stage_status": {"db/status.py", "db/schema.py"},
+}
 
 
-def test_no_other_code_inserts_into_decisions():
+def writes_to(table: str) -> re.Pattern[str]:
+    """SQL or sqlite-utils calls that insert, replace, update or delete rows of ``table``."""
+    return re.compile(
+        rf"(insert|replace)\s+(or\s+\w+\s+)?into\s+\[?{table}\b|update\s+\[?{table}\s+set\b|"
+        rf"delete\s+from\s+\[?{table}\b|"
+        rf"(table\(\s*|\[\s*)[\"']{table}[\"']\s*[)\]]\s*\.\s*(insert|upsert|update|delete)",
+        re.IGNORECASE,
+    )
+
+
+INSERTS = writes_to("decisions")
+
+
+def test_no_other_code_writes_decisions_ratings_codes_or_summaries():
     # The product's packages; tests and bench/ build synthetic databases of their own.
-    offenders = []
-    for path in [p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")]:
-        relative = path.relative_to(ROOT)
-        if relative == Path("db/decisions.py"):
-            continue
-        if INSERTS.search(path.read_text(encoding="utf-8")):
-            offenders.append(str(relative))
-    assert offenders == []
+    sources = {
+        str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+        for pkg in PACKAGES
+        for p in (ROOT / pkg).rglob("*.py")
+    }
+    offenders = {
+        table: sorted(name for name, text in sources.items() if writes_to(table).search(text))
+        for table in WRITERS
+    }
+    assert {t: [n for n in names if n not in WRITERS[t]] for t, names in offenders.items()} == {
+        t: [] for t in WRITERS
+    }
     # and the pattern does catch the forms it is meant to
     assert INSERTS.search('db.table("decisions").insert({})')
     assert INSERTS.search("INSERT INTO decisions (work_id) VALUES (1)")
+    assert INSERTS.search("REPLACE INTO decisions VALUES (1)")
+    assert writes_to("summaries").search("INSERT OR REPLACE INTO summaries (work_id)")
+    assert writes_to("codes").search("DELETE FROM codes WHERE work_id = ?")
+    assert writes_to("quality").search('db["quality"].insert({})')
 
 
 def test_checks(db, add_work):
