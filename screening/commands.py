@@ -182,18 +182,17 @@ def import_decisions_command(db_path: str, path: Path) -> None:
     "--svg",
     "svg_path",
     type=click.Path(dir_okay=False),
-    default="prisma-flow.svg",
-    show_default=True,
-    help="Where to write the PRISMA 2020 flow diagram.",
+    help="Also write the PRISMA 2020 flow diagram as SVG to this file (default: none).",
 )
-def flow(db_path: str, source: str, svg_path: str) -> None:
-    """Print PRISMA 2020 counts and write the flow diagram as SVG."""
+def flow(db_path: str, source: str, svg_path: str | None) -> None:
+    """Print PRISMA 2020 counts; with --svg, write the flow diagram too."""
     from screening.flow import flow_counts, flow_svg, format_flow
 
     counts = flow_counts(open_db(db_path), source)
     click.echo(format_flow(counts))
-    Path(svg_path).write_text(flow_svg(counts), encoding="utf-8")
-    click.echo(f"Flow diagram written to {svg_path}.")
+    if svg_path is not None:
+        Path(svg_path).write_text(flow_svg(counts), encoding="utf-8")
+        click.echo(f"Flow diagram written to {svg_path}.")
 
 
 @click.command()
