@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import click
 
@@ -28,8 +28,16 @@ class DatabaseProblem(click.ClickException):
     exit_code = 2
 
 
-def db_option(*, create: bool = False, writes: bool = False) -> Callable[[F], F]:
+@overload
+def db_option(func: F, /) -> F: ...
+@overload
+def db_option(*, create: bool = False, writes: bool = False) -> Callable[[F], F]: ...
+def db_option(
+    func: F | None = None, /, *, create: bool = False, writes: bool = False
+) -> F | Callable[[F], F]:
     """``--db PATH`` (or $EVIDENSBASE_DB, default ./evidensbase.db), checked before the command.
+
+    ``@db_option`` alone is ``@db_option()``: an existing database that the command may read.
 
     The command gets ``db_path`` (a string) and opens it with ``open_db`` as before; by then the
     file is known to be usable, so a problem is reported here, once, naming the file.
@@ -66,4 +74,4 @@ def db_option(*, create: bool = False, writes: bool = False) -> Callable[[F], F]
             help=f"SQLite database file (or ${DB_ENV_VAR}).",
         )(command)  # type: ignore[return-value]
 
-    return decorate
+    return decorate if func is None else decorate(func)

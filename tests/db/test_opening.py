@@ -257,3 +257,31 @@ def test_a_missing_directory_is_named_and_nothing_is_made(tmp_path: Path) -> Non
     assert result.exit_code == 2
     assert f"{path}: cannot create the database: no directory {path.parent}" in result.output
     assert listing(tmp_path) == set()
+
+
+def test_harvest_on_an_unusable_file_stops_before_making_its_state_directory(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "review.db"
+    path.write_bytes(b"this is a text file, not a database\n" * 10)
+    result = run("harvest", "--engine", "oria", "--offline", "--db", str(path))
+    assert result.exit_code == 2
+    assert f"Error: {path}: is not an SQLite database" in result.output
+    assert listing(tmp_path) == {"review.db"}  # no review-harvest/ beside it
+
+
+def test_bare_db_option_means_an_existing_database_to_read(tmp_path: Path) -> None:
+    import click
+
+    from db import open_db
+    from evidensbase.clikit import db_option
+
+    @click.command()
+    @db_option
+    def count(db_path: str) -> None:
+        click.echo(open_db(db_path).execute("SELECT count(*) FROM works").fetchone()[0])
+
+    missing = CliRunner().invoke(count, ["--db", str(tmp_path / "typo.db")])
+    assert missing.exit_code == 2
+    assert "typo.db: no such database" in missing.output
+    assert listing(tmp_path) == set()
