@@ -157,6 +157,8 @@ def read_only(built_db: Path) -> Iterator[Path]:
         (["export", "--format", "ris"], "Wrote 24 works as ris"),
         (["conflicts", "--stage", "1"], "0 unresolved conflict(s) at stage 1."),
         (["export-decisions", "--stage", "3"], "thomsen2016"),
+        (["rank", "--top", "3"], "works in the queue"),
+        (["agreement", "--stage", "1"], ""),
     ],
     ids=lambda c: c[0] if isinstance(c, list) else "",
 )
