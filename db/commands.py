@@ -38,7 +38,7 @@ def _build(db_path: str, corpus_dir: Path) -> None:
 
 
 @click.command()
-@db_option
+@db_option(create=True)
 @corpus_option
 def build(db_path: str, corpus_dir: Path) -> None:
     """Load the protocol and the report's coded 2016–2022 corpus into the database."""
@@ -46,7 +46,7 @@ def build(db_path: str, corpus_dir: Path) -> None:
 
 
 @click.command()
-@db_option
+@db_option(create=True)
 @corpus_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")

@@ -394,13 +394,17 @@ def apply_migrations(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> 
     return found
 
 
-def recreate_views(conn: sqlite3.Connection) -> None:
-    """Drop and recreate every view in dependency order (views hold no data)."""
+def recreate_views(conn: sqlite3.Connection, temporary: bool = False) -> None:
+    """Drop and recreate every view in dependency order (views hold no data).
+
+    ``temporary`` makes them TEMP views, for a read-only file: they shadow the stored ones.
+    """
+    schema_name, kind = ("temp", "TEMP VIEW") if temporary else ("main", "VIEW")
     with conn:
         for name in reversed(VIEWS):
-            conn.execute(f"DROP VIEW IF EXISTS {name}")
+            conn.execute(f"DROP VIEW IF EXISTS {schema_name}.{name}")
         for name, sql in VIEWS.items():
-            conn.execute(f"CREATE VIEW {name} AS {sql}")
+            conn.execute(f"CREATE {kind} {name} AS {sql}")
 
 
 def ensure_triggers(conn: sqlite3.Connection) -> list[str]:

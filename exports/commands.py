@@ -17,7 +17,7 @@ _STAGE_HELP = "; ".join(f"{name}: {text}" for name, (_, text) in STAGES.items())
 
 
 @click.command("export")
-@db_option
+@db_option()
 @click.option(
     "--format", "-f", "format_name", required=True, help=f"Output format. {_FORMAT_HELP}."
 )
@@ -62,8 +62,6 @@ def export(
     output: Path | None,
 ) -> None:
     """Export the selected works as BibTeX, RIS, CSV, CSL-JSON or an APA 7 reference list."""
-    if not Path(db_path).exists():
-        raise click.ClickException(f"no database at {db_path}: run `evidensbase build` first")
     db = open_db(db_path)
     try:
         selection = Selection(

@@ -10,7 +10,7 @@ from evidensbase.clikit import db_option
 
 
 @click.command()
-@db_option
+@db_option(create=True)
 @click.option("--engine", type=click.Choice(["oria", "scholar"]), required=True)
 @click.option("--search", "search_ids", multiple=True, help="Search id (repeatable); default: all.")
 @click.option("--base-url", help="Primo VE server to ask instead of Oria (e.g. a local replay).")
@@ -81,7 +81,7 @@ def harvest(
 
 
 @click.command(name="import")
-@db_option
+@db_option(create=True)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
 @click.option(
     "--format",
@@ -117,7 +117,7 @@ def import_files(
 
 
 @click.command()
-@db_option
+@db_option()
 @click.option("--limit", type=int, default=50, show_default=True)
 def runs(db_path: str, limit: int) -> None:
     """List search runs: status, pages, hits and the engine's total."""

@@ -24,7 +24,7 @@ def register(group: click.Group) -> None:
 
 
 @click.command()
-@db_option
+@db_option(writes=True)
 def rules(db_path: str) -> None:
     """Apply the protocol's hard criteria to undecided works (decisions by a rule)."""
     from screening.rules import apply_rules
@@ -36,7 +36,7 @@ def rules(db_path: str) -> None:
 
 
 @click.command()
-@db_option
+@db_option()
 @click.option(
     "--reviewer", default="", help="Rank this reviewer's queue (default: undecided works)."
 )
@@ -58,7 +58,7 @@ def rank(db_path: str, reviewer: str, top: int) -> None:
 
 
 @click.command()
-@db_option
+@db_option(writes=True)
 @STAGE
 @click.option("--reviewer", required=True, help="Your name, as it goes into the decision trail.")
 @click.option("--double/--single", default=None, help="Override the protocol's double screening.")
@@ -71,7 +71,7 @@ def screen(db_path: str, stage: int, reviewer: str, double: bool | None, limit: 
 
 
 @click.command()
-@db_option
+@db_option()
 @STAGE
 def conflicts(db_path: str, stage: int) -> None:
     """List works on which independent reviewers disagree and nobody has resolved it."""
@@ -85,7 +85,7 @@ def conflicts(db_path: str, stage: int) -> None:
 
 
 @click.command()
-@db_option
+@db_option(writes=True)
 @STAGE
 @click.argument("work_key")
 @click.argument("decision", type=click.Choice(["include", "exclude", "maybe"]))
@@ -119,7 +119,7 @@ def resolve(
 
 
 @click.command("agreement")
-@db_option
+@db_option()
 @click.option("--stage", type=click.IntRange(1, 3), multiple=True, help="Default: all stages.")
 def agreement_command(db_path: str, stage: tuple[int, ...]) -> None:
     """Cohen's kappa and plain agreement per stage and reviewer pair."""
@@ -136,7 +136,7 @@ def agreement_command(db_path: str, stage: tuple[int, ...]) -> None:
 
 
 @click.command("export-decisions")
-@db_option
+@db_option()
 @click.option("--stage", type=click.IntRange(1, 3))
 @click.option("--queue-for", help="Write this reviewer's empty queue instead, to fill in.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Default: stdout.")
@@ -156,7 +156,7 @@ def export_decisions_command(
 
 
 @click.command("import-decisions")
-@db_option
+@db_option(writes=True)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_decisions_command(db_path: str, path: Path) -> None:
     """Append the decisions in a CSV file (all or nothing; re-importing adds nothing)."""
@@ -170,7 +170,7 @@ def import_decisions_command(db_path: str, path: Path) -> None:
 
 
 @click.command()
-@db_option
+@db_option()
 @click.option(
     "--source",
     type=click.Choice(["auto", "reported", "database"]),
@@ -182,18 +182,17 @@ def import_decisions_command(db_path: str, path: Path) -> None:
     "--svg",
     "svg_path",
     type=click.Path(dir_okay=False),
-    default="prisma-flow.svg",
-    show_default=True,
-    help="Where to write the PRISMA 2020 flow diagram.",
+    help="Also write the PRISMA 2020 flow diagram as SVG to this file (default: none).",
 )
-def flow(db_path: str, source: str, svg_path: str) -> None:
-    """Print PRISMA 2020 counts and write the flow diagram as SVG."""
+def flow(db_path: str, source: str, svg_path: str | None) -> None:
+    """Print PRISMA 2020 counts; with --svg, write the flow diagram too."""
     from screening.flow import flow_counts, flow_svg, format_flow
 
     counts = flow_counts(open_db(db_path), source)
     click.echo(format_flow(counts))
-    Path(svg_path).write_text(flow_svg(counts), encoding="utf-8")
-    click.echo(f"Flow diagram written to {svg_path}.")
+    if svg_path is not None:
+        Path(svg_path).write_text(flow_svg(counts), encoding="utf-8")
+        click.echo(f"Flow diagram written to {svg_path}.")
 
 
 @click.command()

@@ -81,7 +81,7 @@ def _review(db_path: str, person: str) -> None:
 
 
 @click.command()
-@db_option
+@db_option(writes=True)
 @click.option("--review", is_flag=True, help="Judge the maybe-pairs, side by side, one by one.")
 @click.option("--split", "split", metavar="WORK", help="Undo a merge: id or key of the work.")
 @click.option("--hit", "hit_id", type=int, help="With --split: separate only this hit.")

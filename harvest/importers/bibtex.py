@@ -7,13 +7,14 @@ skipped; LaTeX accents ({\\o}, \\"{o}) are decoded to letters.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
 import bibtexparser
 from bibtexparser.middlewares import LatexDecodingMiddleware
 
-from harvest.importers.text import read_text
+from harvest.importers.text import read_text, wrong_format
 from harvest.parse.names import clean_doi, csl_names, language_id, work_type, year_of
 
 
@@ -21,9 +22,11 @@ def read_bibtex(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Hits and problems from one BibTeX file."""
     # bibtexparser also logs each failed block; we report them ourselves, with file and line.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
-    library = bibtexparser.parse_string(
-        read_text(path), append_middleware=[LatexDecodingMiddleware()]
-    )
+    text = read_text(path)
+    # bibtexparser reads text without any @entry as comments: an empty library, not an error.
+    if not re.search(r"^\s*@[A-Za-z]+\s*[{(]", text, re.MULTILINE):
+        raise wrong_format(path, text, "BibTeX entries (@type{key, ...})")
+    library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
     problems = []
     for block in library.failed_blocks:
         error = getattr(block, "error", None)

@@ -2,7 +2,7 @@
 
 The file is split into records at ``TY``/``ER`` so each record is parsed, and rejected, on its own:
 a record with a line that is not a ``XX  - value`` tag, no ``TY``, or no ``ER`` is reported with the
-file and line and skipped.
+file and line and skipped. A file with no ``TY`` line at all is not RIS and is refused whole.
 """
 
 from __future__ import annotations
@@ -13,17 +13,24 @@ from typing import Any
 
 import rispy
 
-from harvest.importers.text import read_text, record_key
+from harvest.importers.text import read_text, record_key, wrong_format
 from harvest.parse.names import clean_doi, csl_names, first, language_id, work_type, year_of
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -( (.*))?$")
+# rispy's RisWriter (ASReview's RIS export uses it) writes its set_header(), "1.", "2.", ...,
+# before each record; rispy's own reader skips every line before a TY, so we skip these too.
+_RISPY_HEADER = re.compile(r"^\d+\.$")
 
 
 def read_ris(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Hits and problems from one RIS file."""
     records: list[dict[str, Any]] = []
     problems: list[str] = []
-    for start, lines, problem in _split(read_text(path)):
+    text = read_text(path)
+    if not re.search(r"^TY  -", text, re.MULTILINE):
+        raise wrong_format(path, text, "RIS records (a 'TY  - ' line starts each)")
+    seen: dict[str, int] = {}
+    for start, lines, problem in _split(text):
         if problem:
             problems.append(f"{path}:{problem}")
             continue
@@ -32,8 +39,25 @@ def read_ris(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
         except Exception as exc:  # rispy raises bare KeyError/ValueError on odd records
             problems.append(f"{path}:{start}: RIS record not readable ({exc!r})")
             continue
-        records.append(ris_hit(entry))
+        records.append(_unique_key(ris_hit(entry), seen))
     return records, problems
+
+
+def _unique_key(hit: dict[str, Any], seen: dict[str, int]) -> dict[str, Any]:
+    """Give a later record that repeats an earlier one's AN (or, without an AN, its whole
+    content) a key of its own.
+
+    An AN is only unique within the database that assigned it: files merged from several
+    databases, or numbered by a reference manager, repeat them. A librarian expects every record
+    in the file to be imported, so the first keeps ``ris:AN`` (what earlier imports stored) and
+    the n-th repeat becomes ``ris:AN#n``; the same file imported again gets the same keys and adds
+    nothing. Whether two such records are one publication is for dedupe to decide, on content.
+    """
+    key = hit["hit_key"]
+    seen[key] = seen.get(key, 0) + 1
+    if seen[key] > 1:
+        hit["hit_key"] = f"{key}#{seen[key]}"
+    return hit
 
 
 def _split(text: str) -> list[tuple[int, list[str], str | None]]:
@@ -52,6 +76,8 @@ def _split(text: str) -> list[tuple[int, list[str], str | None]]:
             if current:
                 out.append((start, current, problem or f"{start}: record has no ER line"))
             current, start, problem = [line], number, None
+        elif not current and _RISPY_HEADER.match(line):
+            continue
         elif not current:
             problem_line = f"{number}: text outside a record (expected 'TY  - '): {line[:40]!r}"
             out.append((number, [], problem_line))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from db import open_db, schema_version
+from db import DatabaseError, open_db, schema_version
 from db.schema import SCHEMA_VERSION, apply_migrations
 
 
@@ -90,7 +90,7 @@ def test_a_newer_database_is_refused_not_touched(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(RuntimeError, match="newer than this evidensbase"):
+    with pytest.raises(DatabaseError, match="newer than this evidensbase"):
         open_db(path)
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from evidensbase.cli import main
@@ -153,3 +154,120 @@ def test_runs_lists_each_run_with_status_counts_and_the_rejection(built_db: Path
     assert listed[1].split()[:6] == ["2", "partial", "ris", "1", "3", "4"]  # newest first
     assert "1 record(s) rejected" in listed[2] and "synthetic_oria_export.ris:25" in listed[2]
     assert listed[3].split()[:6] == ["1", "complete", "primo-json", "1", "1", "1"]
+
+
+def synthetic_rispy_export(path: Path, n: int) -> None:
+    """A RIS file written by rispy, as ASReview's RIS export writes it ("1." before each record)."""
+    import rispy
+
+    records = [
+        {
+            "type_of_reference": "JOUR",
+            "title": f"Karriereveiledning for nyankomne, studie {i}",
+            "authors": [f"Østby, Åse {i}"],
+            "year": str(2016 + i % 7),
+            "notes": ["ASReview_relevant"] if i % 2 else ["ASReview_irrelevant"],
+        }
+        for i in range(n)
+    ]
+    path.write_text(rispy.dumps(records), encoding="utf-8")
+
+
+def test_a_rispy_written_ris_file_imports_every_record_with_exit_0(
+    tmp_path: Path, built_db: Path, sql
+) -> None:
+    path = tmp_path / "synthetic_asreview_export.ris"
+    synthetic_rispy_export(path, 540)
+    assert path.read_text(encoding="utf-8").startswith("1.\nTY  - JOUR\n")
+    result = run_import(built_db, str(path), "--format", "ris")
+    assert result.exit_code == 0, result.output
+    assert f"{path}: run 1: 540 read, 540 imported (540 new), 0 rejected" in result.output
+    assert "rejected:" not in result.output
+    (run,) = sql(built_db, "SELECT status, hits_fetched, error FROM search_runs")
+    assert run == {"status": "complete", "hits_fetched": 540, "error": None}
+    assert sql(built_db, "SELECT count(*) AS n FROM hits") == [{"n": 540}]
+
+
+@pytest.mark.parametrize(
+    ("data_file", "declared", "expected", "hint"),
+    [
+        ("synthetic_oria_export.ris", "bibtex", "no BibTeX entries", "it looks like RIS"),
+        ("synthetic_scholar_export.bib", "ris", "no RIS records", "it looks like BibTeX"),
+    ],
+)
+def test_a_file_in_another_format_than_declared_is_refused_and_no_run_is_left(
+    data_file: str, declared: str, expected: str, hint: str, built_db: Path, sql
+) -> None:
+    path = DATA / data_file
+    result = run_import(built_db, str(path), "--format", declared)
+    assert result.exit_code != 0
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Error: {path}: {expected}")
+    assert hint in line
+    assert sql(built_db, "SELECT count(*) AS n FROM search_runs") == [{"n": 0}]
+    assert sql(built_db, "SELECT count(*) AS n FROM hits") == [{"n": 0}]
+
+
+@pytest.mark.parametrize("file_format", ["ris", "bibtex", "pop-csv", "primo-json"])
+@pytest.mark.parametrize("content", [b"", b"\n  \r\n"], ids=["empty", "blank"])
+def test_an_empty_file_is_an_error_and_stores_nothing(
+    file_format: str, content: bytes, tmp_path: Path, built_db: Path, sql
+) -> None:
+    path = tmp_path / "synthetic_empty.txt"
+    path.write_bytes(content)
+    result = run_import(built_db, str(path), "--format", file_format)
+    assert result.exit_code != 0
+    assert f"{path}: the file is empty: no records to import" in result.output
+    assert sql(built_db, "SELECT count(*) AS n FROM search_runs") == [{"n": 0}]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_ris_file_in_utf16_with_a_byte_order_mark_is_decoded(
+    codec: str, tmp_path: Path, built_db: Path, sql, get_hit
+) -> None:
+    import codecs
+
+    boms = {"utf-16-be": codecs.BOM_UTF16_BE}
+    text = (DATA / "synthetic_oria_export.ris").read_text(encoding="utf-8").replace("\n", "\r\n")
+    path = tmp_path / f"synthetic_{codec}.ris"
+    path.write_bytes(boms.get(codec, b"") + text.encode(codec))
+    result = run_import(built_db, str(path), "--format", "ris")
+    assert "4 read, 3 imported (3 new), 1 rejected" in result.output  # as in UTF-8
+    (title,) = sql(built_db, "SELECT title FROM hits WHERE type = 'report'")
+    assert title == {"title": "Vägledning för nyanlända – en översikt"}
+
+
+def test_utf16_without_a_byte_order_mark_is_refused_naming_it(
+    tmp_path: Path, built_db: Path, sql
+) -> None:
+    path = tmp_path / "synthetic_utf16le_no_bom.ris"
+    path.write_bytes((DATA / "synthetic_oria_export.ris").read_text().encode("utf-16-le"))
+    result = run_import(built_db, str(path), "--format", "ris")
+    assert result.exit_code != 0
+    assert f"{path}: contains NUL bytes: UTF-16 text without a byte-order mark" in result.output
+    assert sql(built_db, "SELECT count(*) AS n FROM search_runs") == [{"n": 0}]
+
+
+def test_ris_records_that_share_an_accession_number_are_all_kept(
+    tmp_path: Path, built_db: Path, sql
+) -> None:
+    path = tmp_path / "synthetic_shared_an.ris"
+    path.write_text(
+        "TY  - RPRT\nAN  - 42\nTI  - Karriereveiledning i Norge\nPY  - 2019\nER  - \n\n"
+        "TY  - JOUR\nAN  - 42\nTI  - Vägledning för nyanlända\nPY  - 2020\nER  - \n\n"
+        "TY  - JOUR\nAN  - 42\nTI  - Karrierevejledning af flygtninge\nPY  - 2021\nER  - \n\n"
+        "TY  - BOOK\nAN  - 43\nTI  - Integrering og arbeid\nPY  - 2018\nER  - \n",
+        encoding="utf-8",
+    )
+    result = run_import(built_db, str(path), "--format", "ris")
+    assert result.exit_code == 0, result.output
+    assert "4 read, 4 imported (4 new), 0 rejected" in result.output
+    assert sql(built_db, "SELECT hit_key, title FROM hits ORDER BY id") == [
+        {"hit_key": "ris:42", "title": "Karriereveiledning i Norge"},
+        {"hit_key": "ris:42#2", "title": "Vägledning för nyanlända"},
+        {"hit_key": "ris:42#3", "title": "Karrierevejledning af flygtninge"},
+        {"hit_key": "ris:43", "title": "Integrering og arbeid"},
+    ]
+    again = run_import(built_db, str(path), "--format", "ris")
+    assert "4 read, 4 imported (0 new), 0 rejected" in again.output
+    assert sql(built_db, "SELECT count(*) AS n FROM hits") == [{"n": 4}]

@@ -14,6 +14,17 @@ from screening.rules import apply_rules
 SVG = "{http://www.w3.org/2000/svg}"
 
 
+def test_flow_without_svg_writes_no_file(built_db, tmp_path, monkeypatch):
+    workdir = tmp_path / "workdir"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    result = CliRunner().invoke(main, ["flow", "--db", str(built_db)])
+    assert result.exit_code == 0, result.output
+    assert "Studies included in review: 24" in result.output
+    assert "Flow diagram written" not in result.output
+    assert list(workdir.iterdir()) == []
+
+
 def test_flow_on_embedded_corpus_gives_the_reports_totals(built_db, tmp_path):
     svg_path = tmp_path / "flow.svg"
     result = CliRunner().invoke(main, ["flow", "--db", str(built_db), "--svg", str(svg_path)])
