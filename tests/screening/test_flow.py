@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from db.decisions import record_decision
 from evidensbase.cli import main
-from screening.flow import database_flow, flow_svg
+from screening.flow import database_flow, flow_svg, format_flow
 from screening.rules import apply_rules
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -106,3 +106,23 @@ def test_database_flow_counts_rules_people_and_reasons(db, add_work):
     ET.fromstring(flow_svg(flow).split("\n", 1)[1])
     evidensbase_column = [r[0] for r in db.execute("SELECT evidensbase FROM flow ORDER BY step")]
     assert evidensbase_column == [9, 4, 2, 1]
+
+
+def test_a_hit_that_found_a_corpus_work_again_is_a_record_identified(db, add_work):
+    fresh = add_work("synthetic_new_2024", title="Ny rapport om veiledning", year=2020)
+    corpus_work = db.execute("SELECT id FROM works WHERE key = 'lillevik2020'").fetchone()[0]
+    run = db.execute(
+        "INSERT INTO search_runs (engine, status, started_at) VALUES ('oria', 'complete', '2024')"
+    ).lastrowid
+    for n, work in enumerate((fresh, corpus_work, corpus_work)):
+        db.execute(
+            "INSERT INTO hits (run_id, engine, hit_key, raw, fetched_at, work_id)"
+            " VALUES (?, 'oria', ?, '{}', '2024', ?)",
+            [run, f"synthetic-{n}", work],
+        )
+    flow = database_flow(db)
+    assert flow.identified == {"oria": 3}
+    assert flow.duplicates_removed == 1  # two hits found Lillevik et al. 2020
+    assert flow.earlier_review == 1
+    assert flow.screened == 1
+    assert "Records of works in the earlier review: 1" in format_flow(flow)
