@@ -171,3 +171,66 @@ def reviewer_decisions(db: sqlite_utils.Database, stage: int) -> dict[str, dict[
     for reviewer, work_id, decision in rows:
         result.setdefault(reviewer, {})[int(work_id)] = decision
     return result
+
+
+def reviewer_counts(db: sqlite_utils.Database, stage: int) -> dict[int, int]:
+    """{work id: how many people have screened it at ``stage``}."""
+    rows = db.execute(
+        "SELECT work_id, count(DISTINCT reviewer) FROM decisions"
+        " WHERE stage = ? AND actor = 'person' AND role = 'screen' GROUP BY work_id",
+        [stage],
+    ).fetchall()
+    return {int(w): int(n) for w, n in rows}
+
+
+def works_decided_by(db: sqlite_utils.Database, stage: int, reviewer: str) -> set[int]:
+    """Works on which ``reviewer`` has recorded any decision at ``stage``."""
+    rows = db.execute(
+        "SELECT DISTINCT work_id FROM decisions WHERE stage = ? AND reviewer = ?", [stage, reviewer]
+    ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def works_settled_without_people(db: sqlite_utils.Database, stage: int) -> set[int]:
+    """Works a rule, a carried-over decision or a resolution has decided at ``stage``."""
+    rows = db.execute(
+        "SELECT DISTINCT work_id FROM decisions"
+        " WHERE stage = ? AND (actor IN ('rule', 'source') OR role = 'resolve')",
+        [stage],
+    ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def works_decided(db: sqlite_utils.Database, stage: int) -> set[int]:
+    """Works with any decision at ``stage`` (by anyone, model suggestions included)."""
+    rows = db.execute("SELECT DISTINCT work_id FROM decisions WHERE stage = ?", [stage])
+    return {int(r[0]) for r in rows.fetchall()}
+
+
+def works_judged_by_people(db: sqlite_utils.Database, stage: int) -> set[int]:
+    """Works whose decisions at ``stage`` include one that is not a rule's."""
+    rows = db.execute(
+        "SELECT DISTINCT work_id FROM decisions WHERE stage = ? AND actor != 'rule'", [stage]
+    )
+    return {int(r[0]) for r in rows.fetchall()}
+
+
+def screening_decisions_in_order(
+    db: sqlite_utils.Database, stage: int, reviewer: str | None = None
+) -> list[tuple[int, str]]:
+    """(work id, decision) of every person's screening decision at ``stage``, oldest first.
+
+    With ``reviewer``: that reviewer's own and the carried-over (source) decisions only.
+    """
+    params: list[object] = [stage]
+    if reviewer is None:
+        where = "actor = 'person'"
+    else:
+        where = "(reviewer = ? AND actor = 'person' OR actor = 'source')"
+        params.append(reviewer)
+    rows = db.execute(
+        f"SELECT work_id, decision FROM decisions WHERE stage = ? AND role = 'screen' AND {where}"
+        " ORDER BY decided_at, id",
+        params,
+    ).fetchall()
+    return [(int(w), str(d)) for w, d in rows]

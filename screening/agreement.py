@@ -10,6 +10,7 @@ import sqlite_utils
 
 from db.decisions import record_decision, reviewer_decisions
 from db.status import stage_outcome, works_in_state
+from db.works import key_and_title
 
 
 @dataclass
@@ -39,7 +40,7 @@ def list_conflicts(db: sqlite_utils.Database, stage: int) -> list[Conflict]:
     by_reviewer = reviewer_decisions(db, stage)
     result = []
     for work_id in works_in_state(db, "conflict", stage):
-        key, title = db.execute("SELECT key, title FROM works WHERE id = ?", [work_id]).fetchone()
+        key, title = key_and_title(db, work_id)
         decisions = {r: d[work_id] for r, d in sorted(by_reviewer.items()) if work_id in d}
         result.append(Conflict(work_id, key, title, decisions))
     return result

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from db.database import open_db
+from db.works import UnknownWorkError, key_and_title, work_id_for_key
 from evidensbase.clikit import db_option
 
 STAGE = click.option("--stage", type=click.IntRange(1, 3), required=True, help="Screening stage.")
@@ -48,9 +49,7 @@ def rank(db_path: str, reviewer: str, top: int) -> None:
     db = open_db(db_path)
     items = rank_queue(db, queue_work_ids(db, 1, reviewer or "\x00"))
     for number, item in enumerate(items[:top], start=1):
-        key, title = db.execute(
-            "SELECT key, title FROM works WHERE id = ?", [item.work_id]
-        ).fetchone()
+        key, title = key_and_title(db, item.work_id)
         click.echo(f"{number:3}. {item.score:6.2f}  {key}  {title}")
         click.echo(f"       why: {item.explain()}")
     click.echo(f"{len(items)} works in the queue.")
@@ -106,14 +105,17 @@ def resolve(
     from screening.agreement import resolve_conflict
 
     db = open_db(db_path)
-    row = db.execute("SELECT id FROM works WHERE key = ?", [work_key]).fetchone()
-    if row is None:
-        raise click.ClickException(f"no work with key {work_key!r}")
     try:
         resolve_conflict(
-            db, int(row[0]), stage, decision, reviewer=reviewer, criterion=criterion, note=note
+            db,
+            work_id_for_key(db, work_key),
+            stage,
+            decision,
+            reviewer=reviewer,
+            criterion=criterion,
+            note=note,
         )
-    except (DecisionError, ValueError) as exc:
+    except (DecisionError, ValueError, UnknownWorkError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Resolved {work_key} at stage {stage}: {decision}.")
 

@@ -19,6 +19,7 @@ from typing import TextIO
 import sqlite_utils
 
 from db.decisions import ACTORS, DecisionError, normalise_timestamp, record_decision
+from db.works import UnknownWorkError, key_and_title, work_id_for_key
 from screening.queue import queue_work_ids
 
 COLUMNS = [
@@ -44,9 +45,7 @@ def export_decisions(
             raise ValueError("a queue export needs a stage")
         rows = 0
         for work_id in queue_work_ids(db, stage, queue_for):
-            key, title = db.execute(
-                "SELECT key, title FROM works WHERE id = ?", [work_id]
-            ).fetchone()
+            key, title = key_and_title(db, work_id)
             writer.writerow(
                 {"work_key": key, "title": title, "stage": stage, "reviewer": queue_for}
             )
@@ -114,11 +113,10 @@ def import_decisions(db: sqlite_utils.Database, path: Path) -> int:
             for line, row in enumerate(reader, start=2):
                 if not (row.get("decision") or "").strip():
                     continue  # a queue row nobody has filled in yet
-                found = db.execute(
-                    "SELECT id FROM works WHERE key = ?", [(row["work_key"] or "").strip()]
-                ).fetchone()
-                if found is None:
-                    raise DecisionsCsvError(f"{path}:{line}: no work with key {row['work_key']!r}")
+                try:
+                    work_id = work_id_for_key(db, row["work_key"] or "")
+                except UnknownWorkError as exc:
+                    raise DecisionsCsvError(f"{path}:{line}: {exc}") from None
                 try:
                     stage = int(row["stage"])
                 except (TypeError, ValueError):
@@ -138,7 +136,6 @@ def import_decisions(db: sqlite_utils.Database, path: Path) -> int:
                         f"{path}:{line}: decision {given} was changed; the trail cannot be "
                         "edited: add a new row with an empty decision_id instead"
                     )
-                work_id = int(found[0])
                 if digest in _stored_digests(db, work_id, clean["work_key"]):
                     continue  # already in the trail (exported from here, or imported before)
                 try:

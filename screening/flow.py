@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 import sqlite_utils
 
 from db.status import WorkState, work_states
+from db.works import harvested_work_ids
 
 
 @dataclass
@@ -104,7 +105,7 @@ def database_flow(db: sqlite_utils.Database) -> FlowCounts:
     Every hit counts as a record identified; a hit that found a work of the earlier review again
     is removed before screening as already assessed (PRISMA 2020's updated-review box).
     """
-    harvested = {int(r[0]) for r in db.execute("SELECT id FROM works WHERE origin != 'corpus'")}
+    harvested = harvested_work_ids(db)
     states: dict[int, WorkState] = {w: s for w, s in work_states(db).items() if w in harvested}
     per_engine = dict(
         db.execute("SELECT engine, count(*) FROM hits GROUP BY engine ORDER BY engine").fetchall()
@@ -161,8 +162,7 @@ def database_flow(db: sqlite_utils.Database) -> FlowCounts:
 def flow_counts(db: sqlite_utils.Database, source: str = "auto") -> FlowCounts:
     """The flow from ``reported``, ``database`` or ``auto`` (database once it has harvests)."""
     if source == "auto":
-        harvested = db.execute("SELECT count(*) FROM works WHERE origin != 'corpus'").fetchone()[0]
-        source = "database" if harvested else "reported"
+        source = "database" if harvested_work_ids(db) else "reported"
     if source == "reported":
         return reported_flow(db)
     if source == "database":

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import sqlite_utils
 
+from db.decisions import (
+    reviewer_counts,
+    screening_decisions_in_order,
+    works_decided_by,
+    works_judged_by_people,
+    works_settled_without_people,
+)
 from db.status import stage_outcomes, works_at_stage
+from db.works import work_texts, work_titles
 from screening.protocol import Protocol, load_protocol
 from screening.ranking import (
     QUEUE_CHAR_WEIGHT,
@@ -61,28 +69,9 @@ def queue_work_ids(
         double = required > 1
     required = max(required, 2) if double else 1
     outcomes = stage_outcomes(db, stage)
-    people = dict(
-        db.execute(
-            "SELECT work_id, count(DISTINCT reviewer) FROM decisions"
-            " WHERE stage = ? AND actor = 'person' AND role = 'screen' GROUP BY work_id",
-            [stage],
-        ).fetchall()
-    )
-    own = {
-        int(r[0])
-        for r in db.execute(
-            "SELECT DISTINCT work_id FROM decisions WHERE stage = ? AND reviewer = ?",
-            [stage, reviewer],
-        ).fetchall()
-    }
-    settled = {
-        int(r[0])
-        for r in db.execute(
-            "SELECT DISTINCT work_id FROM decisions"
-            " WHERE stage = ? AND (actor IN ('rule', 'source') OR role = 'resolve')",
-            [stage],
-        ).fetchall()
-    }
+    people = reviewer_counts(db, stage)
+    own = works_decided_by(db, stage, reviewer)
+    settled = works_settled_without_people(db, stage)
     result = []
     for work_id in works_at_stage(db, stage):
         if work_id in own or work_id in settled:
@@ -102,36 +91,14 @@ def training_labels(db: sqlite_utils.Database, only_reviewer: str | None = None)
     own decisions and the source's only, so one reviewer's ranking never leaks another's view.
     """
     if only_reviewer is not None:
-        rows = db.execute(
-            "SELECT work_id, decision FROM decisions WHERE stage = 1 AND role = 'screen'"
-            " AND (reviewer = ? AND actor = 'person' OR actor = 'source')"
-            " ORDER BY decided_at, id",
-            [only_reviewer],
-        ).fetchall()
-        return {int(w): 0 if d == "exclude" else 1 for w, d in rows}
-    labels: dict[int, int] = {}
-    for work_id, outcome in stage_outcomes(db, 1).items():
-        if outcome == "conflict":
-            continue
-        ruled = db.execute(
-            "SELECT 1 FROM decisions WHERE work_id = ? AND stage = 1 AND actor != 'rule' LIMIT 1",
-            [work_id],
-        ).fetchone()
-        if ruled is None:
-            continue  # only a rule decided: says nothing about the topic
-        labels[work_id] = 0 if outcome == "exclude" else 1
-    return labels
-
-
-def _texts(db: sqlite_utils.Database, ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = db.execute(
-        "SELECT w.id, coalesce(w.title, '') || ' ' || coalesce(w.abstract, '') || ' ' ||"
-        " coalesce(w.container, '') || ' ' || coalesce((SELECT group_concat(s.topic || ' ' ||"
-        " s.findings, ' ') FROM summaries s WHERE s.work_id = w.id), '') FROM works w"
-    ).fetchall()
-    return {int(i): str(t) for i, t in rows}
+        rows = screening_decisions_in_order(db, 1, only_reviewer)
+        return {w: 0 if d == "exclude" else 1 for w, d in rows}  # each work's latest
+    judged = works_judged_by_people(db, 1)  # only a rule decided: says nothing about the topic
+    return {
+        work_id: 0 if outcome == "exclude" else 1
+        for work_id, outcome in stage_outcomes(db, 1).items()
+        if outcome != "conflict" and work_id in judged
+    }
 
 
 def rank_queue(
@@ -140,12 +107,12 @@ def rank_queue(
     """Order ``work_ids`` by relevance: protocol concepts plus a model of the decisions so far."""
     labels = training_labels(db, only_reviewer)
     all_ids = sorted(set(work_ids) | set(labels))
-    texts = _texts(db, all_ids)
+    texts = work_texts(db) if all_ids else {}
     items = {
         w: QueueItem(w, 0.0, concept_terms=match_concepts(texts.get(w, "")).terms) for w in work_ids
     }
     if len(set(labels.values())) == 2 and work_ids:
-        titles = dict(db.execute("SELECT id, title FROM works").fetchall())
+        titles = work_titles(db)
         features: Features = extract_features(
             [texts[w] for w in all_ids],
             [titles.get(w) or "" for w in all_ids],
@@ -177,14 +144,9 @@ def match_concepts_score(terms: dict[str, list[str]]) -> float:
 
 def stopping_aid(db: sqlite_utils.Database, stage: int = 1) -> StoppingEstimate:
     """How many relevant works may remain unscreened at ``stage`` (never stops anything itself)."""
-    rows = db.execute(
-        "SELECT work_id, decision FROM decisions WHERE stage = ? AND actor = 'person'"
-        " AND role = 'screen' ORDER BY decided_at, id",
-        [stage],
-    ).fetchall()
     seen: set[int] = set()
     sequence = []
-    for work_id, decision in rows:
+    for work_id, decision in screening_decisions_in_order(db, stage):
         if work_id in seen:
             continue
         seen.add(work_id)

@@ -17,7 +17,8 @@ from typing import Any
 
 import sqlite_utils
 
-from db.decisions import RULE_REVIEWER, record_decision
+from db.decisions import RULE_REVIEWER, record_decision, works_decided
+from db.works import harvested_works
 from screening.protocol import LANGUAGE_ALIASES, Protocol, load_protocol
 
 Work = dict[str, Any]
@@ -96,14 +97,11 @@ def apply_rules(db: sqlite_utils.Database, protocol: Protocol | None = None) -> 
     """Record a stage-1 rule exclusion for each undecided harvested work a hard criterion fits."""
     protocol = protocol or load_protocol(db)
     rule_ids = {c["id"] for c in protocol.criteria(1) if c.get("rule")}
-    decided = {
-        int(r[0])
-        for r in db.execute("SELECT DISTINCT work_id FROM decisions WHERE stage = 1").fetchall()
-    }
+    decided = works_decided(db, 1)
     excluded: dict[str, int] = {}
     checked = 0
     with db.atomic():
-        for work in db.query("SELECT * FROM works WHERE origin != 'corpus' ORDER BY id"):
+        for work in harvested_works(db):
             if work["id"] in decided:
                 continue
             checked += 1

@@ -18,6 +18,7 @@ import sqlite_utils
 
 from db.appraisal import record_coding, record_full_text_decision
 from db.decisions import DecisionError, record_decision
+from db.works import work_row
 from screening.protocol import (
     QUALITY_RATINGS,
     CodingError,
@@ -49,7 +50,7 @@ def _show_criteria(protocol: Protocol, stage: int, echo: Callable[[str], None]) 
 
 
 def _show_work(db: sqlite_utils.Database, item: QueueItem, left: int, echo: Callable) -> dict:
-    work = next(db.query("SELECT * FROM works WHERE id = ?", [item.work_id]))
+    work = work_row(db, item.work_id)
     echo("")
     echo(f"── {work['key']}  ({left} left in your queue)")
     echo(f"Title:    {work['title']}")
