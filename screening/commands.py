@@ -18,8 +18,8 @@ STAGE = click.option("--stage", type=click.IntRange(1, 3), required=True, help="
 def register(group: click.Group) -> None:
     """Add this package's subcommands to the ``evidensbase`` group."""
     for command in (
-        rules, rank, screen, conflicts, resolve, agreement_command, export_decisions_command,
-        import_decisions_command, flow, simulate,
+        rules, rank, screen, decide, conflicts, resolve, agreement_command,
+        export_decisions_command, import_decisions_command, flow, simulate,
     ):  # fmt: skip
         group.add_command(command)
 
@@ -81,6 +81,68 @@ def conflicts(db_path: str, stage: int) -> None:
         decided = ", ".join(f"{r}: {d}" for r, d in conflict.decisions.items())
         click.echo(f"{conflict.key}  {conflict.title}  [{decided}]")
     click.echo(f"{len(found)} unresolved conflict(s) at stage {stage}.")
+
+
+@click.command()
+@db_option(writes=True)
+@STAGE
+@click.argument("work_key")
+@click.argument("decision", type=click.Choice(["include", "exclude", "maybe"]))
+@click.option("--reviewer", required=True, help="Who decides (a person; never 'rule').")
+@click.option("--criterion", help="Protocol criterion id (needed to exclude).")
+@click.option(
+    "--rating",
+    "ratings",
+    multiple=True,
+    metavar="CRITERION=RATING",
+    help="Stage 2: a quality rating (yes, partly, no, unclear); give all six to include a work "
+    "that is not peer-reviewed.",
+)
+@click.option("--note")
+def decide(
+    db_path: str,
+    stage: int,
+    work_key: str,
+    decision: str,
+    reviewer: str,
+    criterion: str | None,
+    ratings: tuple[str, ...],
+    note: str | None,
+) -> None:
+    """Record a person's decision on one work, e.g. to overturn a rule."""
+    from db.appraisal import record_full_text_decision
+    from db.decisions import RULE_REVIEWER, DecisionError, record_decision
+    from db.status import work_state
+
+    if reviewer.strip().lower() == RULE_REVIEWER:
+        raise click.BadParameter("a person decides here; rules decide through `evidensbase rules`")
+    parsed: dict[str, str] = {}
+    for text in ratings:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise click.BadParameter(f"{text!r}: expected CRITERION=RATING", param_hint="--rating")
+        parsed[name.strip()] = value.strip().lower()
+    if parsed and stage != 2:
+        raise click.BadParameter("quality ratings belong to stage 2", param_hint="--rating")
+    db = open_db(db_path)
+    try:
+        work_id = work_id_for_key(db, work_key)
+        if stage == 2:
+            outcome = record_full_text_decision(
+                db, work_id, decision, reviewer=reviewer, ratings=parsed or None,
+                criterion=criterion, note=note,
+            )  # fmt: skip
+            decision, criterion = outcome.decision, outcome.criterion
+        else:
+            with db.atomic():
+                record_decision(
+                    db, work_id, stage, decision, reviewer=reviewer, criterion=criterion, note=note
+                )
+    except (DecisionError, UnknownWorkError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    reason = f" ({criterion})" if criterion else ""
+    click.echo(f"Recorded {work_key} at stage {stage}: {decision}{reason} by {reviewer.strip()}.")
+    click.echo(f"{work_key} is now {work_state(db, work_id).label()}.")
 
 
 @click.command()

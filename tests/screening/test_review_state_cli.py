@@ -123,3 +123,43 @@ def test_exporting_every_decision_and_importing_it_back_adds_nothing(
     assert code != 0
     assert "synthetic_changed.csv:2: decision d-" in output and "was changed" in output
     assert count(built_db) == before
+
+
+def test_decide_overturns_a_rule_from_the_command_line(built_db: Path) -> None:
+    add_work(built_db, "synthetic_2024")  # 2024: outside the protocol's 2016–2022
+    assert run("rules", "--db", str(built_db))[0] == 0
+    code, output = run(
+        "decide", "--db", str(built_db), "synthetic_2024", "--stage", "1", "include",
+        "--reviewer", "Kari", "--note", "in scope for the update",
+    )  # fmt: skip
+    assert code == 0, output
+    assert "synthetic_2024 is now awaiting stage 2." in output
+    with sqlite3.connect(built_db) as conn:
+        trail = conn.execute(
+            "SELECT d.actor, d.decision, d.criterion FROM decisions d JOIN works w"
+            " ON w.id = d.work_id WHERE w.key = 'synthetic_2024' ORDER BY d.id"
+        ).fetchall()
+    assert trail == [("rule", "exclude", "outside_period"), ("person", "include", None)]
+    # stage 2 applies the quality rule to a report that is not peer-reviewed
+    code, output = run(
+        "decide", "--db", str(built_db), "synthetic_2024", "--stage", "2", "include",
+        "--reviewer", "Kari",
+    )  # fmt: skip
+    assert code != 0 and "needs the quality ratings" in output
+    ratings = [
+        "--rating=validity=yes", "--rating=reliability=yes", "--rating=generalisation_evidence=no",
+        "--rating=clear_question=yes", "--rating=specified_method=partly",
+        "--rating=findings_answer_question=no",
+    ]  # fmt: skip
+    code, output = run(
+        "decide", "--db", str(built_db), "synthetic_2024", "--stage", "2", "include",
+        "--reviewer", "Kari", *ratings,
+    )  # fmt: skip
+    assert code == 0, output
+    assert "stage 2: exclude (quality_not_acceptable)" in output
+    assert "is now excluded at stage 2" in output
+    code, output = run(
+        "decide", "--db", str(built_db), "no_such_key", "--stage", "1", "include",
+        "--reviewer", "Kari",
+    )  # fmt: skip
+    assert code != 0 and "no work with key 'no_such_key'" in output
