@@ -11,7 +11,10 @@ defines.
 2. otherwise the people — reviewers (actor ``person``) and the earlier review whose decisions were
    carried over (actor ``source``) — each count with their latest decision: if all agree, that is
    the outcome, if they differ it is ``conflict``;
-3. otherwise the latest rule decision counts, so a person overturns a rule simply by deciding;
+3. otherwise the latest rule decision counts if it excludes, so a person overturns a rule simply
+   by deciding. A rule decision that does not exclude (``include`` by a rule) records that no
+   hard criterion applies any more — say, after the protocol's period was widened — and leaves
+   the stage undecided, for people to screen;
 4. a model's suggestion (actor ``model``) never counts.
 
 **A work's state** walks the stages in order and stops at the first one the work has not passed:
@@ -63,7 +66,7 @@ SELECT work_id, stage,
          WHEN max(resolved) IS NOT NULL THEN max(resolved)
          WHEN count(people) > 0 THEN
            CASE WHEN count(DISTINCT people) = 1 THEN max(people) ELSE 'conflict' END
-         ELSE max(ruled)
+         ELSE CASE WHEN max(ruled) = 'exclude' THEN 'exclude' END
        END AS outcome
 FROM (
   SELECT d.work_id, d.stage,
@@ -90,7 +93,8 @@ STAGE_OUTCOME_SQL = _OUTCOME_TEMPLATE.format(where="")
 # The trigger that keeps stage_status in step with the trail (same rule, one work and stage).
 STAGE_STATUS_TRIGGER = (
     "CREATE TRIGGER decisions_stage_status AFTER INSERT ON decisions BEGIN "
-    "INSERT OR REPLACE INTO stage_status (work_id, stage, outcome) "
+    "DELETE FROM stage_status WHERE work_id = NEW.work_id AND stage = NEW.stage; "
+    "INSERT INTO stage_status (work_id, stage, outcome) "
     + _OUTCOME_TEMPLATE.format(where="AND work_id = NEW.work_id AND stage = NEW.stage")
     + "; END"
 )

@@ -49,7 +49,7 @@ def oracle(trail: list[tuple]) -> dict[int, tuple[str, int, int]]:
         elif latest:
             values = set(latest.values())
             outcome = values.pop() if len(values) == 1 else "conflict"
-        elif rules:
+        elif rules and rules[-1][3] == "exclude":  # a rule that clears leaves it undecided
             outcome = rules[-1][3]
         else:
             continue
