@@ -18,12 +18,14 @@ from db.database import open_db, resolve_db_path
 from db.decisions import record_decision
 from db.embedded import CORPUS_DIR, Corpus, load_corpus, strip_lines
 from db.search_index import refresh_search_index
+from db.versions import adopt_protocol_file, current_version_number
 
 # Who stands behind the embedded data, as recorded in decisions and codes.
 REPORT_REVIEWER = "Fafo 2023 (report)"
 REPORT_DECIDED_AT = "2023-01-01"  # the report was published in January 2023
 CORPUS_CODER = "evidensbase corpus (coded from the report)"
 CORPUS_CODED_AT = "2026-11-29"  # when the coding in db/corpus/works was written
+BUILD_ACTOR = "evidensbase build"
 SUMMARY_AUTHOR = "evidensbase maintainers, paraphrasing Fafo-rapport 2023:08, Vedlegg 1"
 
 
@@ -53,8 +55,8 @@ def build_database(path: str | Path | None = None, corpus_dir: Path = CORPUS_DIR
     try:
         with db.atomic():
             _load_labels(db, corpus, report)
-            _load_protocol(db, corpus, report)
-            report.searches = _load_searches(db, corpus, report)
+            protocol = _load_protocol(db, corpus, report)
+            report.searches = _load_searches(db, protocol, report)
             report.yield_rows = _load_yield(db, corpus, report)
             work_ids = [_load_work(db, strip_lines(record), report) for record in corpus.works]
             report.works = len(work_ids)
@@ -138,8 +140,14 @@ def _load_labels(db: sqlite_utils.Database, corpus: Corpus, report: BuildReport)
         )
 
 
-def _load_protocol(db: sqlite_utils.Database, corpus: Corpus, report: BuildReport) -> None:
-    protocol = strip_lines(corpus.protocol)
+def _load_protocol(
+    db: sqlite_utils.Database, corpus: Corpus, report: BuildReport
+) -> dict[str, Any]:
+    """Adopt the protocol file as a new version when it changed; return the protocol in force."""
+    before = current_version_number(db)
+    protocol = adopt_protocol_file(db, strip_lines(corpus.protocol), made_by=BUILD_ACTOR)
+    if current_version_number(db) != before:
+        report.count("protocol_versions")
     for key, value in protocol.items():
         _write(
             db,
@@ -148,6 +156,7 @@ def _load_protocol(db: sqlite_utils.Database, corpus: Corpus, report: BuildRepor
             "key",
             report,
         )
+    return protocol
 
 
 def expand_searches(protocol: dict[str, Any]) -> list[dict[str, Any]]:
@@ -179,8 +188,8 @@ def expand_searches(protocol: dict[str, Any]) -> list[dict[str, Any]]:
     return searches
 
 
-def _load_searches(db: sqlite_utils.Database, corpus: Corpus, report: BuildReport) -> int:
-    searches = expand_searches(strip_lines(corpus.protocol))
+def _load_searches(db: sqlite_utils.Database, protocol: dict[str, Any], report: BuildReport) -> int:
+    searches = expand_searches(protocol)
     for search in searches:
         _write(db, "searches", search, "id", report)
     return len(searches)

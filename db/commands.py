@@ -58,9 +58,49 @@ def serve(db_path: str, corpus_dir: Path, host: str, port: int) -> None:
     serve_portal(db_path, host=host, port=port)
 
 
+@click.command()
+@db_option
+@click.option(
+    "--diff",
+    nargs=2,
+    type=int,
+    metavar="A B",
+    help="What changed between versions A and B.",
+)
+def protocol(db_path: str, diff: tuple[int, int] | None) -> None:
+    """List the protocol's versions (date, what changed, why), or the diff between two."""
+    from db.database import open_db
+    from db.versions import diff_protocols, get_version, list_versions
+
+    db = open_db(db_path)
+    if diff:
+        try:
+            first, second = (get_version(db, n) for n in diff)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        lines = diff_protocols(first.content, second.content)
+        click.echo(f"Protocol version {first.version} → {second.version}:")
+        for line in lines or ["no differences"]:
+            click.echo(f"  {line}")
+        return
+    versions = list_versions(db)
+    for version in versions:
+        click.echo(
+            f"Version {version.version}  {version.created_at[:10]}  by {version.made_by}: "
+            f"{version.reason}"
+        )
+        for line in version.changes[:12]:
+            click.echo(f"    {line}")
+        if len(version.changes) > 12:
+            click.echo(f"    … and {len(version.changes) - 12} more (see --diff)")
+    if not versions:
+        click.echo("No protocol versions yet: run `evidensbase build`.")
+
+
 def register(group: click.Group) -> None:
     from db.dedupe import commands as dedupe_commands
 
     group.add_command(build)
+    group.add_command(protocol)
     group.add_command(serve)
     dedupe_commands.register(group)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import sqlite_utils
 
 from db.status import StageOrderError, check_stage_order
+from db.timestamps import normalise_timestamp as _normalise
+from db.timestamps import now_iso
+from db.versions import current_version_number
 
 DECISIONS = ("include", "exclude", "maybe")
 ACTORS = ("person", "rule", "model", "source")
@@ -40,27 +42,12 @@ class Decision:
     decided_at: str
 
 
-def now_iso() -> str:
-    """The current time, UTC, to the microsecond (decisions are ordered by it)."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
 def normalise_timestamp(text: str) -> str:
-    """An ISO 8601 date or date-time as UTC to the microsecond, so that text order is time order.
-
-    A date alone is midnight UTC; a time without an offset is taken as UTC.
-    """
-    value = text.strip()
+    """``decided_at`` in the one stored shape (db.timestamps), or a DecisionError."""
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise DecisionError(
-            f"decided_at {text!r} is not an ISO 8601 date or time (e.g. 2024-03-01 or "
-            "2024-03-01T14:30:00+01:00)"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+        return _normalise(text)
+    except ValueError as exc:
+        raise DecisionError(f"decided_at {exc}") from None
 
 
 def record_decision(
@@ -114,9 +101,10 @@ def record_decision(
         and db.execute("SELECT 1 FROM decisions WHERE import_key = ?", [import_key]).fetchone()
     ):
         return None
+    version = current_version_number(db)
     cursor = db.execute(
         "INSERT INTO decisions (work_id, stage, decision, criterion, reviewer, actor, role, note,"
-        " decided_at, import_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " decided_at, import_key, protocol_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             work_id,
             stage,
@@ -128,6 +116,7 @@ def record_decision(
             note,
             stamp,
             import_key,
+            version,
         ],
     )
     return int(cursor.lastrowid or 0)

@@ -24,6 +24,8 @@ from typing import Any
 
 import sqlite_utils
 
+from db.versions import current_version_number
+
 RUNNING, COMPLETE, PARTIAL, BLOCKED, FAILED = "running", "complete", "partial", "blocked", "failed"
 FINISHED = frozenset({COMPLETE, PARTIAL, BLOCKED, FAILED})
 # from-status -> statuses it may move to
@@ -75,9 +77,9 @@ def start_run(
 ) -> int:
     """Record a new run as ``running`` and return its id (the caller commits)."""
     cursor = db.conn.execute(
-        "INSERT INTO search_runs (search_id, engine, query, source, status, started_at, tool)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (search_id, engine, query, source, RUNNING, now(), tool),
+        "INSERT INTO search_runs (search_id, engine, query, source, status, started_at, tool,"
+        " protocol_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (search_id, engine, query, source, RUNNING, now(), tool, current_version_number(db)),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid

@@ -269,7 +269,26 @@ CREATE TABLE stage_status (
 CREATE INDEX stage_status_outcome ON stage_status(stage, outcome);
 """  # filled by ensure_triggers, which derives it from the trail when it adds its trigger
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3_DEDUPE, _V4_HARVEST, _V5_SCREENING, _V6_STATUS]
+# Protocol versions (db/versions.py): every amendment with its date, changes and reason; each
+# decision and search run names the version it was made under (NULL: before versions, i.e. 1).
+_V7_VERSIONS = """
+CREATE TABLE protocol_versions (
+    version INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    changes TEXT NOT NULL,            -- JSON list of lines: 'review.years: [2016, 2022] → [2016, 2026]'
+    reason TEXT NOT NULL,
+    made_by TEXT NOT NULL,            -- 'evidensbase build', 'evidensbase update', a person
+    content TEXT NOT NULL,            -- the whole protocol, JSON
+    digest TEXT NOT NULL,
+    file_digest TEXT NOT NULL         -- the protocol file it grew from (see db/versions.py)
+);
+ALTER TABLE decisions ADD COLUMN protocol_version INTEGER;
+ALTER TABLE search_runs ADD COLUMN protocol_version INTEGER;
+"""
+
+MIGRATIONS: list[str] = [
+    _V1, _V2, _V3_DEDUPE, _V4_HARVEST, _V5_SCREENING, _V6_STATUS, _V7_VERSIONS,
+]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The triggers that keep the trail append-only and stage_status in step with it. Opening a
