@@ -180,11 +180,11 @@ def works_decided_by(db: sqlite_utils.Database, stage: int, reviewer: str) -> se
     return {int(r[0]) for r in rows}
 
 
-def works_settled_without_people(db: sqlite_utils.Database, stage: int) -> set[int]:
-    """Works a rule, a carried-over decision or a resolution has decided at ``stage``."""
+def works_resolved_or_carried_over(db: sqlite_utils.Database, stage: int) -> set[int]:
+    """Works a resolution or a decision carried over from an earlier review settles at ``stage``."""
     rows = db.execute(
         "SELECT DISTINCT work_id FROM decisions"
-        " WHERE stage = ? AND (actor IN ('rule', 'source') OR role = 'resolve')",
+        " WHERE stage = ? AND (actor = 'source' OR role = 'resolve')",
         [stage],
     ).fetchall()
     return {int(r[0]) for r in rows}
@@ -223,3 +223,17 @@ def screening_decisions_in_order(
         params,
     ).fetchall()
     return [(int(w), str(d)) for w, d in rows]
+
+
+def latest_rule_decisions(db: sqlite_utils.Database, stage: int) -> dict[int, tuple[str, int]]:
+    """{work id: (decision, protocol version)} of the latest rule decision per work at ``stage``.
+
+    Decisions from before protocol versions were kept count as version 1.
+    """
+    rows = db.execute(
+        "SELECT work_id, decision, coalesce(protocol_version, 1) FROM (SELECT *,"
+        " row_number() OVER (PARTITION BY work_id ORDER BY decided_at DESC, id DESC) AS n"
+        " FROM decisions WHERE stage = ? AND actor = 'rule') WHERE n = 1",
+        [stage],
+    ).fetchall()
+    return {int(w): (str(d), int(v)) for w, d, v in rows}

@@ -31,7 +31,10 @@ def rules(db_path: str) -> None:
     from screening.rules import apply_rules
 
     report = apply_rules(open_db(db_path))
-    click.echo(f"Checked {report.checked} undecided works; excluded {report.total} by rule.")
+    click.echo(
+        f"Checked {report.checked} works under protocol version {report.version}; "
+        f"excluded {report.total} by rule, cleared {report.cleared} of an earlier rule's exclusion."
+    )
     for criterion, n in sorted(report.excluded.items()):
         click.echo(f"  {criterion}: {n}")
 

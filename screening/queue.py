@@ -19,7 +19,7 @@ from db.decisions import (
     screening_decisions_in_order,
     works_decided_by,
     works_judged_by_people,
-    works_settled_without_people,
+    works_resolved_or_carried_over,
 )
 from db.status import stage_outcomes, works_at_stage
 from db.works import work_texts, work_titles
@@ -71,15 +71,17 @@ def queue_work_ids(
     outcomes = stage_outcomes(db, stage)
     people = reviewer_counts(db, stage)
     own = works_decided_by(db, stage, reviewer)
-    settled = works_settled_without_people(db, stage)
+    settled = works_resolved_or_carried_over(db, stage)
     result = []
     for work_id in works_at_stage(db, stage):
-        if work_id in own or work_id in settled:
+        if work_id in own:
             continue
-        if not double and work_id in outcomes:
+        if work_id not in outcomes:  # undecided, or a rule's exclusion has been cleared
+            result.append(work_id)
             continue
-        if double and people.get(work_id, 0) >= required:
-            continue  # screened by as many people as the protocol asks
+        screened_by = people.get(work_id, 0)
+        if not double or work_id in settled or screened_by == 0 or screened_by >= required:
+            continue  # decided: by a rule, a resolution, the earlier review or enough people
         result.append(work_id)
     return result
 

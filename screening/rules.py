@@ -17,7 +17,13 @@ from typing import Any
 
 import sqlite_utils
 
-from db.decisions import RULE_REVIEWER, record_decision, works_decided
+from db.decisions import (
+    RULE_REVIEWER,
+    latest_rule_decisions,
+    record_decision,
+    works_judged_by_people,
+)
+from db.versions import current_version_number
 from db.works import harvested_works
 from screening.protocol import LANGUAGE_ALIASES, Protocol, load_protocol
 
@@ -83,10 +89,12 @@ RULES: dict[str, Rule] = {
 
 @dataclass
 class RuleReport:
-    """What one run of the rules decided: {criterion: number of works}."""
+    """What one run of the rules decided: {criterion: number of works}, and how many it cleared."""
 
     excluded: dict[str, int]
     checked: int
+    cleared: int = 0
+    version: int = 1
 
     @property
     def total(self) -> int:
@@ -94,36 +102,49 @@ class RuleReport:
 
 
 def apply_rules(db: sqlite_utils.Database, protocol: Protocol | None = None) -> RuleReport:
-    """Record a stage-1 rule exclusion for each undecided harvested work a hard criterion fits."""
+    """Judge every harvested work that no person has decided at stage 1 by the hard criteria.
+
+    A work is judged once per protocol version: an exclusion under an older version is judged
+    again under the version in force, as a new decision — an exclusion when a criterion still
+    applies, a clearing (a rule's ``include``, which leaves the work for people to screen) when
+    none does. Works already judged under this version are left alone, so a re-run adds nothing.
+    """
     protocol = protocol or load_protocol(db)
+    version = current_version_number(db) or 1
     rule_ids = {c["id"] for c in protocol.criteria(1) if c.get("rule")}
-    decided = works_decided(db, 1)
-    excluded: dict[str, int] = {}
-    checked = 0
+    judged_by_people = works_judged_by_people(db, 1)
+    ruled = latest_rule_decisions(db, 1)
+    report = RuleReport({}, 0, version=version)
     with db.atomic():
         for work in harvested_works(db):
-            if work["id"] in decided:
+            work_id = work["id"]
+            if work_id in judged_by_people:
                 continue
-            checked += 1
+            before = ruled.get(work_id)
+            if before is not None and before[1] >= version:
+                continue  # judged under the protocol in force
+            report.checked += 1
             reasons = [
                 (cid, reason)
                 for cid, rule in RULES.items()
                 if cid in rule_ids and (reason := rule(work, protocol))
             ]
-            if not reasons:
-                continue
-            criterion, reason = reasons[0]
             note = "; ".join(f"{c}: {r}" for c, r in reasons)
-            record_decision(
-                db,
-                work["id"],
-                1,
-                "exclude",
-                reviewer=RULE_REVIEWER,
-                actor="rule",
-                criterion=criterion,
-                note=note,
-                import_key=f"rule:{criterion}:{work['key']}",
-            )
-            excluded[criterion] = excluded.get(criterion, 0) + 1
-    return RuleReport(excluded, checked)
+            if reasons:
+                criterion = reasons[0][0]
+                # version 1 keeps the key rules had before versions were kept
+                tag = "" if version == 1 else f"v{version}:"
+                record_decision(
+                    db, work_id, 1, "exclude", reviewer=RULE_REVIEWER, actor="rule",
+                    criterion=criterion, note=note,
+                    import_key=f"rule:{tag}{criterion}:{work['key']}",
+                )  # fmt: skip
+                report.excluded[criterion] = report.excluded.get(criterion, 0) + 1
+            elif before is not None and before[0] == "exclude":
+                record_decision(
+                    db, work_id, 1, "include", reviewer=RULE_REVIEWER, actor="rule",
+                    note=f"no hard criterion applies under protocol version {version}",
+                    import_key=f"rule:v{version}:clear:{work['key']}",
+                )  # fmt: skip
+                report.cleared += 1
+    return report

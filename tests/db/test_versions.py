@@ -92,3 +92,33 @@ def test_the_diff_names_criteria_by_their_id() -> None:
         'stages[s1].criteria[a].en: "A" → "A2"',
         'stages[s1].criteria[b].en: added "B"',
     ]
+
+
+def test_a_wider_period_re_judges_a_rule_exclusion_and_queues_the_work(tmp_path: Path) -> None:
+    db_path = tmp_path / "review.db"
+    build_database(db_path)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "INSERT INTO works (key, title, year, type, language, peer_reviewed, origin) VALUES"
+            " ('synthetic_2024', 'Karriereveiledning for nyankomne 2024', 2024, 'report', 'nb',"
+            " 0, 'harvest')"
+        )
+    runner = CliRunner()
+    assert runner.invoke(main, ["rules", "--db", str(db_path)]).exit_code == 0
+    queued = runner.invoke(main, ["rank", "--db", str(db_path)])
+    assert "0 works in the queue." in queued.output
+
+    build_database(db_path, amended_corpus(tmp_path))
+    result = runner.invoke(main, ["rules", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "under protocol version 2; excluded 0 by rule, cleared 1" in result.output
+    queued = runner.invoke(main, ["rank", "--db", str(db_path)])
+    assert "synthetic_2024" in queued.output and "1 works in the queue." in queued.output
+    with sqlite3.connect(db_path) as conn:
+        trail = conn.execute(
+            "SELECT d.actor, d.decision, d.criterion, d.protocol_version FROM decisions d"
+            " JOIN works w ON w.id = d.work_id WHERE w.key = 'synthetic_2024' ORDER BY d.id"
+        ).fetchall()
+    assert trail == [("rule", "exclude", "outside_period", 1), ("rule", "include", None, 2)]
+    again = runner.invoke(main, ["rules", "--db", str(db_path)])
+    assert "Checked 0 works" in again.output

@@ -99,7 +99,7 @@ def test_rules_and_rank_commands(built_db, db, add_work):
     runner = CliRunner()
     ruled = runner.invoke(main, ["rules", "--db", str(built_db)])
     assert ruled.exit_code == 0, ruled.output
-    assert "Checked 3 undecided works; excluded 1 by rule." in ruled.output
+    assert "Checked 3 works under protocol version 1; excluded 1 by rule, cleared 0" in ruled.output
     assert "  outside_period: 1" in ruled.output
     ranked = runner.invoke(main, ["rank", "--db", str(built_db), "--top", "5"])
     assert ranked.exit_code == 0, ranked.output
