@@ -4,8 +4,11 @@ mapping from the project's database errors to a message and exit status 2."""
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar, overload
 
 import click
@@ -75,3 +78,24 @@ def db_option(
         )(command)  # type: ignore[return-value]
 
     return decorate if func is None else decorate(func)
+
+
+def write_atomically(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file beside it, then rename.
+
+    A kill or a full disk mid-write leaves the old file (or none), never a truncated one that a
+    later import would take for complete.
+    """
+    target = Path(path)
+    descriptor, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

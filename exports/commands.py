@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from db.database import open_db
-from evidensbase.clikit import db_option
+from evidensbase.clikit import db_option, write_atomically
 from exports.records import ExportOptions
 from exports.registry import FORMATS, export_works
 from exports.selection import STAGES, Selection, SelectionError, parse_years
@@ -80,7 +80,7 @@ def export(
         click.echo(result.text, nl=False)
         where = "stdout"
     else:
-        output.write_text(result.text, encoding="utf-8")
+        write_atomically(output, result.text)
         where = str(output)
     click.echo(
         f"Wrote {result.count} works as {result.format.name} to {where}.", err=output is None

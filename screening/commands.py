@@ -3,6 +3,7 @@ decisions export/import, flow and simulate. Each hands off to a library function
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import click
 
 from db.database import open_db
 from db.works import UnknownWorkError, key_and_title, work_id_for_key
-from evidensbase.clikit import db_option
+from evidensbase.clikit import db_option, write_atomically
 
 STAGE = click.option("--stage", type=click.IntRange(1, 3), required=True, help="Screening stage.")
 
@@ -215,8 +216,9 @@ def export_decisions_command(
 
     db = open_db(db_path)
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as handle:
-            rows = export_decisions(db, handle, stage, queue_for)
+        buffer = io.StringIO()
+        rows = export_decisions(db, buffer, stage, queue_for)
+        write_atomically(output, buffer.getvalue())
         click.echo(f"Wrote {rows} rows to {output}.", err=True)
     else:
         export_decisions(db, sys.stdout, stage, queue_for)
@@ -258,7 +260,7 @@ def flow(db_path: str, source: str, svg_path: str | None) -> None:
     counts = flow_counts(open_db(db_path), source)
     click.echo(format_flow(counts))
     if svg_path is not None:
-        Path(svg_path).write_text(flow_svg(counts), encoding="utf-8")
+        write_atomically(svg_path, flow_svg(counts))
         click.echo(f"Flow diagram written to {svg_path}.")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from pathlib import Path
 from typing import TextIO
 
@@ -101,58 +102,92 @@ def _stored_digests(db: sqlite_utils.Database, work_id: int, key: str) -> set[st
     return {decision_digest({"work_key": key, **dict(zip(names, r, strict=True))}) for r in rows}
 
 
+def _read_text(path: Path) -> str:
+    """The file as text: UTF-8 (with or without a BOM), or an error saying what it is instead."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise DecisionsCsvError(f"{path}: the file is empty; expected a CSV with a header row")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DecisionsCsvError(
+            f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the sheet as "
+            "'CSV UTF-8' (Excel) or UTF-8 text"
+        ) from None
+
+
+def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header and each row with the line it starts on (a quoted note may span lines)."""
+    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""))
+    rows = []
+    start = 2
+    try:
+        fieldnames = list(reader.fieldnames or [])
+        for row in reader:
+            rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DecisionsCsvError(
+            f"{path}:{start}: not a readable CSV row ({exc}; a field may hold at most "
+            f"{csv.field_size_limit() // 1024} KiB)"
+        ) from None
+    return fieldnames, rows
+
+
 def import_decisions(db: sqlite_utils.Database, path: Path) -> int:
     """Append the decisions in a CSV file; return how many were new."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"work_key", "stage", "decision", "reviewer"} - set(reader.fieldnames or [])
-        if missing:
-            raise DecisionsCsvError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-        added = 0
-        with db.atomic():  # one transaction: a bad row leaves the database as it was
-            for line, row in enumerate(reader, start=2):
-                if not (row.get("decision") or "").strip():
-                    continue  # a queue row nobody has filled in yet
-                try:
-                    work_id = work_id_for_key(db, row["work_key"] or "")
-                except UnknownWorkError as exc:
-                    raise DecisionsCsvError(f"{path}:{line}: {exc}") from None
-                try:
-                    stage = int(row["stage"])
-                except (TypeError, ValueError):
-                    raise DecisionsCsvError(
-                        f"{path}:{line}: stage must be 1, 2 or 3, not {row['stage']!r}"
-                    ) from None
-                clean = _clean(row)
-                if clean["actor"] not in ACTORS:
-                    raise DecisionsCsvError(
-                        f"{path}:{line}: actor must be one of {', '.join(ACTORS)}, "
-                        f"not {row.get('actor')!r}"
-                    )
-                digest = decision_digest(row)
-                given = (row.get("decision_id") or "").strip()
-                if given and given != digest:
-                    raise DecisionsCsvError(
-                        f"{path}:{line}: decision {given} was changed; the trail cannot be "
-                        "edited: add a new row with an empty decision_id instead"
-                    )
-                if digest in _stored_digests(db, work_id, clean["work_key"]):
-                    continue  # already in the trail (exported from here, or imported before)
-                try:
-                    new = record_decision(
-                        db,
-                        work_id,
-                        stage,
-                        clean["decision"],
-                        reviewer=clean["reviewer"],
-                        actor=clean["actor"],
-                        criterion=clean["criterion"] or None,
-                        note=clean["note"] or None,
-                        role=clean["role"],
-                        decided_at=clean["decided_at"] or None,
-                        import_key=f"csv:{digest}",
-                    )
-                except DecisionError as exc:
-                    raise DecisionsCsvError(f"{path}:{line}: {exc}") from exc
-                added += new is not None
+    fieldnames, rows = _csv_rows(path)
+    missing = {"work_key", "stage", "decision", "reviewer"} - set(fieldnames)
+    if missing:
+        raise DecisionsCsvError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    added = 0
+    with db.atomic():  # one transaction: a bad row leaves the database as it was
+        for line, row in rows:
+            if not (row.get("decision") or "").strip():
+                continue  # a queue row nobody has filled in yet
+            try:
+                work_id = work_id_for_key(db, row["work_key"] or "")
+            except UnknownWorkError as exc:
+                raise DecisionsCsvError(f"{path}:{line}: {exc}") from None
+            try:
+                stage = int(row["stage"])
+            except (TypeError, ValueError):
+                raise DecisionsCsvError(
+                    f"{path}:{line}: stage must be 1, 2 or 3, not {row['stage']!r}"
+                ) from None
+            clean = _clean(row)
+            if clean["actor"] not in ACTORS:
+                raise DecisionsCsvError(
+                    f"{path}:{line}: actor must be one of {', '.join(ACTORS)}, "
+                    f"not {row.get('actor')!r}"
+                )
+            digest = decision_digest(row)
+            given = (row.get("decision_id") or "").strip()
+            if given and given != digest:
+                raise DecisionsCsvError(
+                    f"{path}:{line}: decision {given} was changed; the trail cannot be "
+                    "edited: add a new row with an empty decision_id instead"
+                )
+            if digest in _stored_digests(db, work_id, clean["work_key"]):
+                continue  # already in the trail (exported from here, or imported before)
+            try:
+                new = record_decision(
+                    db,
+                    work_id,
+                    stage,
+                    clean["decision"],
+                    reviewer=clean["reviewer"],
+                    actor=clean["actor"],
+                    criterion=clean["criterion"] or None,
+                    note=clean["note"] or None,
+                    role=clean["role"],
+                    decided_at=clean["decided_at"] or None,
+                    import_key=f"csv:{digest}",
+                )
+            except DecisionError as exc:
+                raise DecisionsCsvError(f"{path}:{line}: {exc}") from exc
+            added += new is not None
     return added

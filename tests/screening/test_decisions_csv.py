@@ -54,3 +54,44 @@ def test_bad_row_names_its_line_and_stores_nothing(tmp_path, db, add_work):
     with pytest.raises(DecisionsCsvError, match=r"synthetic_bad.csv:3: criterion 'because' is not"):
         import_decisions(db, sheet)
     assert db.execute("SELECT count(*) FROM decisions").fetchone()[0] == before
+
+
+def test_a_sheet_that_is_not_utf8_is_refused_with_its_line(tmp_path, db, add_work):
+    add_work("synthetic_c4")
+    sheet = tmp_path / "synthetic_latin1.csv"
+    sheet.write_bytes(
+        "work_key,stage,decision,reviewer,note\nsynthetic_c4,1,include,Eva,sjøen\n".encode("cp1252")
+    )
+    with pytest.raises(DecisionsCsvError, match=r"synthetic_latin1.csv:2: not UTF-8 \(byte 0xf8\)"):
+        import_decisions(db, sheet)
+    empty = tmp_path / "synthetic_empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(DecisionsCsvError, match=r"synthetic_empty\.csv: the file is empty"):
+        import_decisions(db, empty)
+
+
+def test_line_numbers_count_the_lines_of_multi_line_notes(tmp_path, db, add_work):
+    add_work("synthetic_c5")
+    sheet = tmp_path / "synthetic_multiline.csv"
+    sheet.write_text(
+        "work_key,stage,decision,criterion,reviewer,note\n"
+        'synthetic_c5,1,include,,Eva,"first line\nsecond line\nthird line"\n'
+        "synthetic_c5,1,exclude,because,Eva,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DecisionsCsvError, match=r"synthetic_multiline.csv:5: criterion 'because'"):
+        import_decisions(db, sheet)
+
+
+def test_a_note_over_the_field_limit_is_a_clear_error(tmp_path, db, add_work):
+    add_work("synthetic_c6")
+    sheet = tmp_path / "synthetic_huge.csv"
+    note = "x" * (200 * 1024)
+    sheet.write_text(
+        f"work_key,stage,decision,reviewer,note\nsynthetic_c6,1,include,Eva,{note}\n",
+        encoding="utf-8",
+    )
+    before = db.execute("SELECT count(*) FROM decisions").fetchone()[0]
+    with pytest.raises(DecisionsCsvError, match=r"synthetic_huge.csv:2: not a readable CSV row"):
+        import_decisions(db, sheet)
+    assert db.execute("SELECT count(*) FROM decisions").fetchone()[0] == before
