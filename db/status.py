@@ -267,3 +267,17 @@ def rebuild_stage_status(db: sqlite_utils.Database) -> None:
         f"INSERT INTO stage_status (work_id, stage, outcome) "
         f"SELECT work_id, stage, outcome FROM ({STAGE_OUTCOME_SQL})"
     )
+
+
+def inclusion_versions(db: sqlite_utils.Database) -> dict[int, int]:
+    """{included work: the protocol version under which it was first included at stage 3}.
+
+    Decisions from before protocol versions were kept count as version 1.
+    """
+    rows = db.execute(
+        "SELECT d.work_id, min(coalesce(d.protocol_version, 1)) FROM decisions d"
+        " JOIN work_status s ON s.work_id = d.work_id AND s.state = 'included'"
+        " WHERE d.stage = 3 AND d.decision = 'include' AND d.actor != 'model'"
+        " GROUP BY d.work_id"
+    ).fetchall()
+    return {int(w): int(v) for w, v in rows}

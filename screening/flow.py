@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 import sqlite_utils
 
 from db.status import WorkState, work_states
-from db.works import harvested_work_ids
+from db.works import harvested_work_ids, hit_counts, placed_hits, works_new_in_version
 
 
 @dataclass
@@ -36,6 +36,10 @@ class FlowCounts:
     included: int
     earlier_review: int = 0  # records that found a work of the earlier review again
     notes: list[str] = field(default_factory=list)
+    # An updated review (PRISMA 2020's diagram for updates): studies of the version before, and
+    # all studies now. None in a flow of one review.
+    previous_studies: int | None = None
+    total_studies: int | None = None
 
     @property
     def identified_total(self) -> int:
@@ -99,22 +103,21 @@ def _ruled_only(db: sqlite_utils.Database) -> set[int]:
     }
 
 
-def database_flow(db: sqlite_utils.Database) -> FlowCounts:
+def database_flow(db: sqlite_utils.Database, version: int | None = None) -> FlowCounts:
     """The flow of the works harvested into this database, by their state (db.status).
 
     Every hit counts as a record identified; a hit that found a work of the earlier review again
-    is removed before screening as already assessed (PRISMA 2020's updated-review box).
+    is removed before screening as already assessed (PRISMA 2020's updated-review box). With
+    ``version``, only the search runs under that protocol version and the works they found first:
+    the flow of one update of the review.
     """
-    harvested = harvested_work_ids(db)
-    states: dict[int, WorkState] = {w: s for w, s in work_states(db).items() if w in harvested}
-    per_engine = dict(
-        db.execute("SELECT engine, count(*) FROM hits GROUP BY engine ORDER BY engine").fetchall()
-    )
-    placed, works_found, earlier = db.execute(
-        "SELECT count(*), count(DISTINCT h.work_id),"
-        " count(DISTINCT CASE WHEN w.origin = 'corpus' THEN w.id END)"
-        " FROM hits h JOIN works w ON w.id = h.work_id"
-    ).fetchone()
+    if version is None:
+        screened_works = harvested_work_ids(db)
+    else:
+        screened_works = works_new_in_version(db, version)
+    states: dict[int, WorkState] = {w: s for w, s in work_states(db).items() if w in screened_works}
+    per_engine = hit_counts(db, version)
+    placed, works_found, earlier = placed_hits(db, version)
     duplicates = placed - works_found  # hits that found a work another hit had found
     if not per_engine:
         per_engine = {"works (no hits recorded)": len(states)}
@@ -241,6 +244,9 @@ def flow_svg(flow: FlowCounts) -> str:
         [f"Relevant, acceptable quality (n = {flow.after_full_text})"],
         [f"Studies included in review (n = {flow.included})"],
     ]
+    if flow.previous_studies is not None:
+        main_rows[-1] = [f"New studies included in review (n = {flow.included})"]
+        main_rows.append([f"Total studies included in review (n = {flow.total_studies})"])
     side_rows = [
         ["Records removed before screening:", f"  Duplicates ({_n(flow.duplicates_removed)})"]
         + ([f"  In the earlier review (n = {flow.earlier_review})"] if flow.earlier_review else [])
@@ -255,6 +261,11 @@ def flow_svg(flow: FlowCounts) -> str:
         + [f"  {r} (n = {n})" for r, n in flow.excluded_thorough.items()],
         [],
     ]  # fmt: skip
+    if flow.previous_studies is not None:
+        side_rows[-1] = [
+            f"Studies included in previous version of review (n = {flow.previous_studies})"
+        ]
+        side_rows.append([])
     for number, (main, side) in enumerate(zip(main_rows, side_rows, strict=True)):
         box, height = _box(20, y, main)
         parts.append(box)
