@@ -14,11 +14,12 @@ Stage outcomes: ``include``, ``exclude``, ``maybe``, ``conflict`` or ``None`` (u
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlite_utils
+
+from db.protocol import stored_protocol
 
 DECISIONS = ("include", "exclude", "maybe")
 ACTORS = ("person", "rule", "model", "source")
@@ -145,13 +146,8 @@ def record_decision(
 
 def stage_criteria(db: sqlite_utils.Database, stage: int) -> set[str]:
     """The criterion ids the stored protocol allows at ``stage`` (empty without a protocol)."""
-    row = db.execute("SELECT value FROM protocol WHERE key = 'stages'").fetchone()
-    if row is None:
-        return set()
-    for entry in json.loads(row[0]):
-        if entry["stage"] == stage:
-            return {c["id"] for c in entry["criteria"]}
-    return set()
+    protocol = stored_protocol(db)
+    return protocol.criterion_ids(stage) if protocol else set()
 
 
 def stage_outcomes(db: sqlite_utils.Database, stage: int) -> dict[int, str]:

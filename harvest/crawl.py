@@ -20,6 +20,7 @@ from scrapy.settings import Settings
 from twisted.internet import defer
 
 from db import open_db, provenance, resolve_db_path
+from db.protocol import load_protocol
 from evidensbase import __version__
 from harvest.spiders.base import HarvestSpider
 from harvest.spiders.oria import OriaSpider
@@ -98,7 +99,7 @@ def plan_runs(
                 )
                 for search in searches
             ]
-        codes = _language_codes(db)
+        codes = load_protocol(db).language_codes("oria")
         source = (base_url or str(Settings(_settings_module()).get("ORIA_BASE_URL"))).rstrip("/")
         plans = []
         for search in _searches(db, "oria", search_ids):
@@ -150,13 +151,6 @@ def _searches(db: Any, engine: str, ids: list[str] | None) -> list[dict[str, Any
             f"(known: {', '.join(sorted(by_id)) or 'none; run `evidensbase build`'})"
         )
     return [by_id[i] for i in ids]
-
-
-def _language_codes(db: Any) -> dict[str, list[str]]:
-    row = db.execute("SELECT value FROM protocol WHERE key = 'engine_language_codes'").fetchone()
-    if not row:
-        return {}
-    return dict(json.loads(row[0]).get("oria") or {})
 
 
 def _plan(

@@ -16,7 +16,7 @@ import numpy as np
 import sqlite_utils
 
 from db.decisions import stage_outcomes
-from screening.protocol import Protocol, load_protocol
+from db.protocol import Protocol, load_protocol
 from screening.ranking import (
     QUEUE_CHAR_WEIGHT,
     QUEUE_TITLE_WEIGHT,
@@ -152,8 +152,10 @@ def rank_queue(
     labels = training_labels(db, only_reviewer)
     all_ids = sorted(set(work_ids) | set(labels))
     texts = _texts(db, all_ids)
+    concepts = load_protocol(db).concepts
     items = {
-        w: QueueItem(w, 0.0, concept_terms=match_concepts(texts.get(w, "")).terms) for w in work_ids
+        w: QueueItem(w, 0.0, concept_terms=match_concepts(texts.get(w, ""), concepts).terms)
+        for w in work_ids
     }
     if len(set(labels.values())) == 2 and work_ids:
         titles = dict(db.execute("SELECT id, title FROM works").fetchall())

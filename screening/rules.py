@@ -17,7 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from db.decisions import RULE_REVIEWER, record_decision
-from screening.protocol import LANGUAGE_ALIASES, Protocol, load_protocol
+from db.protocol import LANGUAGE_ALIASES, Protocol, load_protocol
 
 Work = dict[str, Any]
 Rule = Callable[[Work, Protocol], "str | None"]

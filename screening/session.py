@@ -15,7 +15,7 @@ import click
 import sqlite_utils
 
 from db.decisions import now_iso, record_decision
-from screening.protocol import (
+from db.protocol import (
     QUALITY_RATINGS,
     CodingError,
     Protocol,
