@@ -97,6 +97,42 @@ class Protocol:
         )
 
 
+@dataclass(frozen=True)
+class Search:
+    """One search of the protocol as ``build`` expanded it (a row of ``searches``)."""
+
+    id: str
+    engine: str
+    language: str
+    terms: tuple[str, ...]
+    query: str
+    year_from: int | None
+    year_to: int | None
+    filters: dict[str, Any]
+
+
+def load_searches(db: sqlite_utils.Database, engine: str) -> list[Search]:
+    """The searches of one engine stored in ``db``, by id."""
+    rows = db.execute(
+        "SELECT id, engine, language, terms, query, year_from, year_to, filters FROM searches"
+        " WHERE engine = ? ORDER BY id",
+        [engine],
+    ).fetchall()
+    return [
+        Search(
+            sid,
+            eng,
+            language,
+            tuple(json.loads(terms)),
+            query,
+            low,
+            high,
+            json.loads(filters or "{}"),
+        )
+        for sid, eng, language, terms, query, low, high, filters in rows
+    ]
+
+
 def load_protocol(db: sqlite_utils.Database | None = None) -> Protocol:
     """The protocol stored in ``db``, or the embedded file when the database has none."""
     return (stored_protocol(db) if db is not None else None) or embedded_protocol()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -168,7 +168,7 @@ def store_page(
     *,
     page_key: str,
     url: str,
-    hits: list[Mapping[str, Any]],
+    hits: Sequence[Mapping[str, Any]],
     reported_total: int | None = None,
     commit: bool = True,
 ) -> int:
