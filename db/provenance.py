@@ -35,24 +35,24 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     FAILED: frozenset({RUNNING}),
 }
 
-HIT_FIELDS = (
-    "hit_key",
-    "rank",
+# A publication's fields as every hit carries them (spiders, importers) and a work keeps them
+# (db.dedupe): declared once, here.
+RECORD_FIELDS = (
     "title",
     "authors",
     "year",
     "type",
-    "language",
     "container",
     "publisher",
+    "language",
     "doi",
     "isbn",
     "issn",
     "url",
     "abstract",
     "peer_reviewed",
-    "raw",
 )
+HIT_FIELDS = ("hit_key", "rank", *RECORD_FIELDS, "raw")
 
 
 class RunStatusError(ValueError):
