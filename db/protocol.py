@@ -111,26 +111,33 @@ class Search:
     filters: dict[str, Any]
 
 
+_SEARCH_SQL = "SELECT id, engine, language, terms, query, year_from, year_to, filters FROM searches"
+
+
 def load_searches(db: sqlite_utils.Database, engine: str) -> list[Search]:
     """The searches of one engine stored in ``db``, by id."""
-    rows = db.execute(
-        "SELECT id, engine, language, terms, query, year_from, year_to, filters FROM searches"
-        " WHERE engine = ? ORDER BY id",
-        [engine],
-    ).fetchall()
-    return [
-        Search(
-            sid,
-            eng,
-            language,
-            tuple(json.loads(terms)),
-            query,
-            low,
-            high,
-            json.loads(filters or "{}"),
-        )
-        for sid, eng, language, terms, query, low, high, filters in rows
-    ]
+    rows = db.execute(f"{_SEARCH_SQL} WHERE engine = ? ORDER BY id", [engine]).fetchall()
+    return [_search(row) for row in rows]
+
+
+def find_search(db: sqlite_utils.Database, search_id: str) -> Search | None:
+    """One stored search by its id, or None when there is no such search."""
+    row = db.execute(f"{_SEARCH_SQL} WHERE id = ?", [search_id]).fetchone()
+    return None if row is None else _search(row)
+
+
+def _search(row: tuple[Any, ...]) -> Search:
+    sid, engine, language, terms, query, low, high, filters = row
+    return Search(
+        sid,
+        engine,
+        language,
+        tuple(json.loads(terms)),
+        query,
+        low,
+        high,
+        json.loads(filters or "{}"),
+    )
 
 
 def load_protocol(db: sqlite_utils.Database | None = None) -> Protocol:

@@ -113,7 +113,7 @@ def import_files(
     db_path: str, files: tuple[str, ...], file_format: str, search_id: str | None, query: str | None
 ) -> None:
     """Import exported results (RIS, BibTeX, Publish or Perish CSV, Primo JSON) as hits."""
-    from harvest.importers import ImportError_, import_file
+    from harvest.importers import ImportFileError, import_file
 
     rejected_any = False
     for path in files:
@@ -121,7 +121,7 @@ def import_files(
             report = import_file(
                 db_path, Path(path), file_format=file_format, search_id=search_id, query=query
             )
-        except ImportError_ as exc:
+        except ImportFileError as exc:
             raise click.ClickException(str(exc)) from exc
         for problem in report.problems:
             click.echo(f"rejected: {problem}", err=True)

@@ -40,15 +40,13 @@ class PlannedRun:
     spider_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
-def default_state_dir(db_path: str | Path) -> Path:
-    """Where the HTTP cache and job state live: beside the database, ``<name>-harvest/``."""
+def state_dir_of(db_path: str | Path, options: HarvestOptions) -> Path:
+    """Where the HTTP cache and job state live: the options' ``state_dir``, by default beside the
+    database, ``<name>-harvest/``."""
+    if options.state_dir is not None:
+        return options.state_dir
     path = resolve_db_path(db_path)
     return path.parent / f"{path.stem}-harvest"
-
-
-def state_dir_of(db_path: str | Path, options: HarvestOptions) -> Path:
-    """The harvest's state directory: the one asked for, or the default beside the database."""
-    return options.state_dir or default_state_dir(db_path)
 
 
 def tool_name() -> str:
