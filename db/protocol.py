@@ -20,13 +20,23 @@ import sqlite_utils
 from db.embedded import load_protocol_file
 
 QUALITY_RATINGS = ("yes", "partly", "no", "unclear")
-# Language codes engines use for the protocol's languages (ISO 639-1, 639-2/B and /T).
+# Language codes and names engines and files use, to the review's language ids (ISO 639-1,
+# 639-2/B and /T, English names). The one map: harvest stores hits by it, rules judge by it.
 LANGUAGE_ALIASES = {
     "no": "nb", "nor": "nb", "nob": "nb", "nno": "nn", "nn": "nn", "nb": "nb",
     "sv": "sv", "swe": "sv", "da": "da", "dan": "da", "en": "en", "eng": "en",
+    "norwegian": "nb", "swedish": "sv", "danish": "da", "english": "en",
 }  # fmt: skip
 # Without these a stored protocol is incomplete (a build that did not finish) and is not used.
 REQUIRED_SECTIONS = frozenset({"review", "stages", "quality", "codebook"})
+
+
+def language_id(value: str | None) -> str | None:
+    """The review's language id for a language code or name; unknown ones pass through lowered."""
+    if not value or not value.strip():
+        return None
+    key = value.strip().lower()
+    return LANGUAGE_ALIASES.get(key, key)
 
 
 class CodingError(ValueError):

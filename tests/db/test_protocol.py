@@ -11,6 +11,7 @@ from db.decisions import stage_criteria
 from db.protocol import (
     embedded_protocol,
     find_search,
+    language_id,
     load_protocol,
     load_searches,
     stored_protocol,
@@ -72,3 +73,11 @@ def test_searches_are_read_with_their_terms_and_filters(built_db: Path) -> None:
         assert load_searches(db, "gopher") == []
     finally:
         db.close()
+
+
+def test_one_helper_normalises_language_codes_and_names() -> None:
+    # ISO 639-1, 639-2/B and /T codes and English names, as Oria, RIS and BibTeX files give them
+    given = ["no", "nor", "nob", "Norwegian", "nno", "SWE", "dan", " eng ", "de", "", None]
+    assert [language_id(v) for v in given] == [
+        "nb", "nb", "nb", "nb", "nn", "sv", "da", "en", "de", None, None,
+    ]  # fmt: skip
