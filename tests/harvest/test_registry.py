@@ -13,6 +13,7 @@ from scrapy.spiderloader import SpiderLoader
 
 from db.build import build_database
 from db.embedded import CORPUS_DIR
+from db.protocol import embedded_protocol
 from harvest.commands import harvest as harvest_command
 from harvest.crawl import HarvestError, HarvestOptions, plan_runs
 from harvest.spiders import ENGINES, HarvestSpider
@@ -35,6 +36,12 @@ def test_every_spider_class_of_the_project_is_registered_under_its_name() -> Non
     settings.setmodule("harvest.settings")
     assert sorted(SpiderLoader.from_settings(settings).list()) == sorted(ENGINES)
     assert all(spider.name == name for name, spider in ENGINES.items())
+
+
+def test_every_engine_the_protocol_names_is_registered() -> None:
+    protocol = embedded_protocol().data
+    named = {engine for group in protocol["search_groups"] for engine in group["engines"]}
+    assert named <= set(protocol["engines"]) == set(ENGINES)
 
 
 def test_the_readme_lists_the_registered_engines() -> None:
