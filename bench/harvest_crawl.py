@@ -45,11 +45,11 @@ PAGE = 10  # the recording's own page size; --page-size 50 is what the spider as
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from harvest.crawl import harvest
+from harvest.crawl import HarvestOptions, harvest
 db, url, pages, overrides = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
 start, cpu = time.perf_counter(), time.process_time()
-[(plan, run)] = harvest(db, engine="oria", search_ids=[sys.argv[5]], base_url=url,
-                         max_pages=pages, delay=0, overrides=overrides)
+[(plan, run)] = harvest(db, HarvestOptions(engine="oria", search_ids=(sys.argv[5],), base_url=url,
+                                           max_pages=pages, delay=0, overrides=overrides))
 print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
                   "status": run["status"], "pages": run["pages_fetched"],
                   "hits": run["hits_fetched"]}))

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from db.decisions import DecisionError, now_iso, record_decision
-from db.search_index import refresh_search_index
-from screening.protocol import (
+from db.protocol import (
     QUALITY_RATINGS,
     Protocol,
     load_protocol,
@@ -23,6 +22,7 @@ from screening.protocol import (
     quality_points,
     validate_codes,
 )
+from db.search_index import refresh_search_index
 
 SUMMARY_PARTS = ("topic", "method", "findings")
 SUMMARY_LANGUAGES = ("nb", "en")

@@ -6,11 +6,11 @@ work's outcome at each stage and its state in the review — is derived in :mod:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import sqlite_utils
 
+from db.protocol import stored_protocol
 from db.status import StageOrderError, check_stage_order
 from db.timestamps import normalise_timestamp as _normalise
 from db.timestamps import now_iso
@@ -124,13 +124,8 @@ def record_decision(
 
 def stage_criteria(db: sqlite_utils.Database, stage: int) -> set[str]:
     """The criterion ids the stored protocol allows at ``stage`` (empty without a protocol)."""
-    row = db.execute("SELECT value FROM protocol WHERE key = 'stages'").fetchone()
-    if row is None:
-        return set()
-    for entry in json.loads(row[0]):
-        if entry["stage"] == stage:
-            return {c["id"] for c in entry["criteria"]}
-    return set()
+    protocol = stored_protocol(db)
+    return protocol.criterion_ids(stage) if protocol else set()
 
 
 def decision_trail(db: sqlite_utils.Database, work_id: int) -> list[Decision]:

@@ -95,7 +95,7 @@ class Corpus:
 def load_corpus(directory: Path = CORPUS_DIR) -> Corpus:
     """Read and validate protocol.yaml, yield.yaml and works/*.yaml (CorpusError on problems)."""
     problems: list[str] = []
-    protocol = _read_required(directory / "protocol.yaml", problems)
+    protocol = _read_protocol(directory / "protocol.yaml", problems)
     yield_table = _read_required(directory / "yield.yaml", problems)
     works: list[dict[str, Any]] = []
     work_files = sorted((directory / "works").glob("*.yaml"))
@@ -126,6 +126,22 @@ def load_corpus(directory: Path = CORPUS_DIR) -> Corpus:
     return corpus
 
 
+def load_protocol_file(directory: Path = CORPUS_DIR) -> dict[str, Any]:
+    """Read and validate protocol.yaml alone (CorpusError on problems)."""
+    problems: list[str] = []
+    protocol = _read_protocol(directory / "protocol.yaml", problems)
+    if problems:
+        raise CorpusError(problems)
+    return dict(strip_lines(protocol))
+
+
+def _read_protocol(path: Path, problems: list[str]) -> dict[str, Any]:
+    protocol = _read_required(path, problems)
+    if protocol:
+        problems.extend(validate_concepts(protocol, path))
+    return protocol
+
+
 def _read_required(path: Path, problems: list[str]) -> dict[str, Any]:
     if not path.exists():
         problems.append(f"{path}: missing")
@@ -139,6 +155,44 @@ def _read_required(path: Path, problems: list[str]) -> dict[str, Any]:
         problems.append(f"{path}: expected a mapping at the top")
         return {}
     return data
+
+
+def validate_concepts(protocol: dict[str, Any], path: Path) -> list[str]:
+    """Check the ranking's concepts: a list of {id, nb, en, terms}, unique ids, terms as text."""
+    concepts = protocol.get("concepts")
+    if not isinstance(concepts, list) or not concepts:
+        return [f"{path}: field 'concepts': expected a list of concepts with id, nb, en and terms"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(concepts, start=1):
+        if not isinstance(entry, dict):
+            problems.append(f"{path}: field 'concepts': concept #{index}: expected a mapping")
+            continue
+        concept_id = entry.get("id")
+        where = f"{path}:{entry['__line__']}: concept {concept_id!r}"
+        if not isinstance(concept_id, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", concept_id):
+            problems.append(f"{where}: field 'id': must be lower-case letters, digits and _")
+        elif concept_id in seen:
+            problems.append(f"{where}: field 'id': duplicate concept id")
+        seen.add(str(concept_id))
+        for label in ("nb", "en"):
+            if not isinstance(entry.get(label), str) or not entry[label].strip():
+                problems.append(f"{where}: field {label!r}: missing")
+        terms = entry.get("terms")
+        if not isinstance(terms, list) or not terms:
+            problems.append(f"{where}: field 'terms': expected a non-empty list of word stems")
+            continue
+        folded: set[str] = set()
+        for number, term in enumerate(terms, start=1):
+            if not isinstance(term, str) or not term.strip():
+                problems.append(f"{where}: field 'terms': term #{number} {term!r} is not a word")
+            elif term != term.strip():
+                problems.append(f"{where}: field 'terms': {term!r} has spaces at an end")
+            elif term.strip().lower() in folded:
+                problems.append(f"{where}: field 'terms': {term!r} is listed twice")
+            else:
+                folded.add(term.strip().lower())
+    return problems
 
 
 def validate_yield(corpus: Corpus, path: Path) -> list[str]:

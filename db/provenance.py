@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,24 +37,24 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     FAILED: frozenset({RUNNING}),
 }
 
-HIT_FIELDS = (
-    "hit_key",
-    "rank",
+# A publication's fields as every hit carries them (spiders, importers) and a work keeps them
+# (db.dedupe): declared once, here.
+RECORD_FIELDS = (
     "title",
     "authors",
     "year",
     "type",
-    "language",
     "container",
     "publisher",
+    "language",
     "doi",
     "isbn",
     "issn",
     "url",
     "abstract",
     "peer_reviewed",
-    "raw",
 )
+HIT_FIELDS = ("hit_key", "rank", *RECORD_FIELDS, "raw")
 
 
 class RunStatusError(ValueError):
@@ -170,7 +170,7 @@ def store_page(
     *,
     page_key: str,
     url: str,
-    hits: list[Mapping[str, Any]],
+    hits: Sequence[Mapping[str, Any]],
     reported_total: int | None = None,
     commit: bool = True,
 ) -> int:

@@ -9,9 +9,27 @@ import click
 from evidensbase.clikit import db_option
 
 
+class EngineChoice(click.Choice):
+    """The engines of ``harvest.spiders.ENGINES``, read when ``harvest`` is used or helped: the
+    spiders import Scrapy, which every other command can do without."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        from harvest.spiders import ENGINES
+
+        return tuple(ENGINES)
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass  # click.Choice.__init__ sets it; the registry is the only source
+
+
 @click.command()
 @db_option(create=True)
-@click.option("--engine", type=click.Choice(["oria", "scholar"]), required=True)
+@click.option("--engine", type=EngineChoice(), required=True)
 @click.option("--search", "search_ids", multiple=True, help="Search id (repeatable); default: all.")
 @click.option("--base-url", help="Primo VE server to ask instead of Oria (e.g. a local replay).")
 @click.option(
@@ -46,16 +64,15 @@ def harvest(
     state_dir: str | None,
 ) -> None:
     """Run the protocol's searches in an engine and store every hit with its search run."""
-    from harvest.crawl import HarvestError
+    from harvest.crawl import HarvestError, HarvestOptions
     from harvest.crawl import harvest as run_harvest
 
     try:
-        results = run_harvest(
-            db_path,
+        options = HarvestOptions(
             engine=engine,
-            search_ids=list(search_ids) or None,
+            search_ids=search_ids,
             base_url=base_url,
-            pages_dir=pages_dir,
+            pages_dir=Path(pages_dir) if pages_dir else None,
             query=query,
             max_pages=max_pages,
             offline=offline,
@@ -64,6 +81,7 @@ def harvest(
             contact=contact,
             state_dir=Path(state_dir) if state_dir else None,
         )
+        results = run_harvest(db_path, options)
     except HarvestError as exc:
         raise click.ClickException(str(exc)) from exc
     failed = False
@@ -95,7 +113,7 @@ def import_files(
     db_path: str, files: tuple[str, ...], file_format: str, search_id: str | None, query: str | None
 ) -> None:
     """Import exported results (RIS, BibTeX, Publish or Perish CSV, Primo JSON) as hits."""
-    from harvest.importers import ImportError_, import_file
+    from harvest.importers import ImportFileError, import_file
 
     rejected_any = False
     for path in files:
@@ -103,7 +121,7 @@ def import_files(
             report = import_file(
                 db_path, Path(path), file_format=file_format, search_id=search_id, query=query
             )
-        except ImportError_ as exc:
+        except ImportFileError as exc:
             raise click.ClickException(str(exc)) from exc
         for problem in report.problems:
             click.echo(f"rejected: {problem}", err=True)

@@ -16,6 +16,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from db import open_db, provenance
+from harvest.items import HarvestedPage
 from harvest.spiders.base import HarvestSpider
 
 COMMIT_SECONDS = 0.5
@@ -36,16 +37,18 @@ class ProvenancePipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         self.db = open_db(self.db_path)
 
-    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
+    def process_item(self, item: HarvestedPage, spider: Spider | None = None) -> dict[str, Any]:
         spider = spider or self.crawler.spider
         assert isinstance(spider, HarvestSpider)
+        if not isinstance(item, HarvestedPage):
+            raise TypeError(f"{spider.name} yielded {type(item).__name__}, not a HarvestedPage")
         new = provenance.store_page(
             self.db,
             spider.run_id,
-            page_key=item["page_key"],
-            url=item["url"],
-            hits=item["hits"],
-            reported_total=item.get("reported_total"),
+            page_key=item.page_key,
+            url=item.url,
+            hits=item.hits,
+            reported_total=item.reported_total,
             commit=False,
         )
         if time.monotonic() - self.last_commit >= COMMIT_SECONDS:
@@ -55,12 +58,13 @@ class ProvenancePipeline:
         total = run["reported_total"] if run["reported_total"] is not None else "?"
         # The progress line: on stderr, so the command's summary on stdout stays clean.
         print(
-            f"{spider.name} run {spider.run_id}: page {item['page_key']} ({len(item['hits'])} hits,"
+            f"{spider.name} run {spider.run_id}: page {item.page_key} ({len(item.hits)} hits,"
             f" {new} new) - {run['pages_fetched']} pages, {run['hits_fetched']} hits of {total}",
             file=sys.stderr,
             flush=True,
         )
-        return {"page_key": item["page_key"], "hits": len(item["hits"]), "new": new}
+        # What Scrapy logs and signals as scraped: a summary, not the page's hits again.
+        return {"page_key": item.page_key, "hits": len(item.hits), "new": new}
 
     def close_spider(self, spider: Spider | None = None) -> None:
         pass  # the run is finished in spider_closed, which knows why the crawl ended

@@ -21,9 +21,9 @@ from db.decisions import (
     works_judged_by_people,
     works_resolved_or_carried_over,
 )
+from db.protocol import Protocol, load_protocol
 from db.status import stage_outcomes, works_at_stage
 from db.works import work_texts, work_titles
-from screening.protocol import Protocol, load_protocol
 from screening.ranking import (
     QUEUE_CHAR_WEIGHT,
     QUEUE_TITLE_WEIGHT,
@@ -110,8 +110,10 @@ def rank_queue(
     labels = training_labels(db, only_reviewer)
     all_ids = sorted(set(work_ids) | set(labels))
     texts = work_texts(db) if all_ids else {}
+    concepts = load_protocol(db).concepts
     items = {
-        w: QueueItem(w, 0.0, concept_terms=match_concepts(texts.get(w, "")).terms) for w in work_ids
+        w: QueueItem(w, 0.0, concept_terms=match_concepts(texts.get(w, ""), concepts).terms)
+        for w in work_ids
     }
     if len(set(labels.values())) == 2 and work_ids:
         titles = work_titles(db)

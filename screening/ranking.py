@@ -2,10 +2,11 @@
 
 Two signals, combined:
 
-* a **concept score** from the protocol: a work that names both concepts (career guidance and
-  refugees / immigrants / newcomers) in any of the protocol's four languages ranks above one that
-  names one. Terms are matched as word *stems inside words*, so the Nordic compounds
-  "karriereveiledningstjeneste", "flyktningkvinner" or "nyanlända" match without a splitter;
+* a **concept score** from the protocol's ``concepts`` (data in protocol.yaml, not code here): a
+  work that names every concept (this review: career guidance and refugees / immigrants /
+  newcomers, in the protocol's four languages) ranks above one that names some. Terms are matched
+  as word *stems inside words*, so the Nordic compounds "karriereveiledningstjeneste",
+  "flyktningkvinner" or "nyanlända" match without a splitter;
 * a **model** trained on the decisions made so far: a class-balanced linear SVM over TF-IDF word
   1–2-grams of title and abstract (ASReview's ELAS u4 model); in the Nordic screening queue also
   the title's own 1–2-grams and character 3–5-grams (which share features across compounds
@@ -20,61 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-# The protocol's two concepts as stems in nb, nn, sv, da and en. A stem matches at the start of a
-# word or inside a compound ("veiledning" inside "karriereveiledning"); the words were taken
-# from the protocol's search terms and their usual synonyms in the report's languages.
-CONCEPTS: dict[str, tuple[str, ...]] = {
-    "guidance": (
-        "karriereveiledning",
-        "karrierevejledning",
-        "karriärvägledning",
-        "veiledning",
-        "vejledning",
-        "vägledning",
-        "rettleiing",
-        "yrkesveiledning",
-        "studieveiledning",
-        "rådgivning",
-        "rådgiving",
-        "karriere",
-        "karriär",
-        "career",
-        "guidance",
-        "counsel",
-        "vocational",
-        "yrkesval",
-        "erhvervsvejledning",
-    ),
-    "population": (
-        "flyktning",
-        "flykting",
-        "flygtning",
-        "innvandr",
-        "invandr",
-        "indvandr",
-        "nyankom",
-        "nyanländ",
-        "nyankomne",
-        "introduksjonsprogram",
-        "introduktionsprogram",
-        "etableringsprogram",
-        "etableringsuppdrag",
-        "integrationsprogram",
-        "asyl",
-        "refugee",
-        "immigrant",
-        "migrant",
-        "newcomer",
-        "newly arrived",
-        "asylum",
-    ),
-}
+from db.protocol import Concept
 
 
 @dataclass
@@ -85,26 +39,29 @@ class ConceptMatch:
 
     @property
     def score(self) -> float:
-        """1 per concept present, 1 more when both are (the protocol's AND), a little per term."""
+        """1 per concept present, 1 more when all are (the protocol's AND), a little per term."""
         present = [c for c, found in self.terms.items() if found]
-        both = 1.0 if len(present) == len(CONCEPTS) else 0.0
+        every = 1.0 if present and len(present) == len(self.terms) else 0.0
         extra = sum(min(len(found), 3) for found in self.terms.values()) * 0.1
-        return len(present) + both + extra
+        return len(present) + every + extra
 
 
-_CONCEPT_PATTERNS = {
-    concept: [(term, re.compile(re.escape(term), re.IGNORECASE)) for term in terms]
-    for concept, terms in CONCEPTS.items()
-}
+@cache
+def _patterns(concepts: tuple[Concept, ...]) -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
+    # compiled once per protocol, not once per work
+    return tuple(
+        (c.id, tuple(re.compile(re.escape(term), re.IGNORECASE) for term in c.terms))
+        for c in concepts
+    )
 
 
-def match_concepts(text: str) -> ConceptMatch:
+def match_concepts(text: str, concepts: Sequence[Concept]) -> ConceptMatch:
     """The protocol terms found in ``text``, as the words they occur in (stems match compounds)."""
     found: dict[str, list[str]] = {}
-    for concept, patterns in _CONCEPT_PATTERNS.items():
+    for concept, patterns in _patterns(tuple(concepts)):
         words = {
             _word_around(text, m.start(), m.end()).lower()
-            for _, pattern in patterns
+            for pattern in patterns
             for m in pattern.finditer(text)
         }
         found[concept] = sorted(words)

@@ -23,9 +23,9 @@ from db.decisions import (
     record_decision,
     works_judged_by_people,
 )
+from db.protocol import LANGUAGE_ALIASES, Protocol, load_protocol
 from db.versions import current_version_number
 from db.works import harvested_works
-from screening.protocol import LANGUAGE_ALIASES, Protocol, load_protocol
 
 Work = dict[str, Any]
 Rule = Callable[[Work, Protocol], "str | None"]

@@ -18,8 +18,7 @@ import sqlite_utils
 
 from db.appraisal import record_coding, record_full_text_decision
 from db.decisions import DecisionError, record_decision
-from db.works import work_row
-from screening.protocol import (
+from db.protocol import (
     QUALITY_RATINGS,
     CodingError,
     Protocol,
@@ -27,6 +26,7 @@ from screening.protocol import (
     quality_applies,
     validate_codes,
 )
+from db.works import work_row
 from screening.queue import QueueItem, queue_work_ids, rank_queue
 
 KEYS = "[i]nclude [e]xclude [m]aybe [s]kip [b]ack [c]riteria [q]uit"

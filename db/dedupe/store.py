@@ -19,7 +19,8 @@ import sqlite_utils
 from db.database import open_db
 from db.dedupe.clustering import Pair, plan_placements
 from db.dedupe.matching import prepare
-from db.dedupe.works import FIELDS, choose_fields, work_key
+from db.dedupe.works import choose_fields, work_key
+from db.provenance import RECORD_FIELDS
 from db.search_index import refresh_search_index
 from evidensbase import __version__
 
@@ -199,7 +200,7 @@ def _create_works(
     The ids are the ones SQLite would give them one by one (the next after the largest).
     """
     first = (conn.execute("SELECT max(id) FROM works").fetchone()[0] or 0) + 1
-    columns = ("id", "key", "origin", *FIELDS, "authors_display")
+    columns = ("id", "key", "origin", *RECORD_FIELDS, "authors_display")
     rows = []
     sources: list[tuple[int, str, int, str]] = []
     for offset, (hits, anchor) in enumerate(zip(groups, anchors, strict=True)):
@@ -251,7 +252,7 @@ def _refresh_fields(conn: sqlite3.Connection, work_id: int) -> None:
     if not hits:
         return
     values, sources = choose_fields(hits)
-    for name in (*FIELDS, "authors_display"):
+    for name in (*RECORD_FIELDS, "authors_display"):
         values.setdefault(name, None)
     assignments = ", ".join(f"{c} = ?" for c in values)
     conn.execute(f"UPDATE works SET {assignments} WHERE id = ?", [*values.values(), work_id])

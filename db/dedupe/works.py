@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from db.dedupe import normalise as n
+from db.provenance import RECORD_FIELDS
 
 # Lower is trusted more: a library catalogue's structured record beats an imported file, which
 # beats a search-engine snippet. Unknown engines sit in the middle.
@@ -27,21 +28,6 @@ ENGINE_RANK = {
     "pop-csv": 3,
 }
 WORK_TYPES = frozenset({"report", "journal_article", "book_chapter", "book", "thesis", "other"})
-FIELDS = (
-    "title",
-    "authors",
-    "year",
-    "type",
-    "container",
-    "publisher",
-    "language",
-    "doi",
-    "isbn",
-    "issn",
-    "url",
-    "abstract",
-    "peer_reviewed",
-)
 UNTITLED = "[uten tittel / untitled]"
 
 
@@ -92,7 +78,7 @@ def choose_fields(hits: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], di
     ordered = sorted(hits, key=lambda h: (engine_rank(h.get("engine")), h["id"]))
     values: dict[str, Any] = {}
     sources: dict[str, int] = {}
-    for name in FIELDS:
+    for name in RECORD_FIELDS:
         best: tuple[int, int, int] | None = None
         for position, hit in enumerate(ordered):
             value, cut = _field_value(name, hit)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from db import open_db, provenance
+from db.protocol import find_search
 from evidensbase import __version__
 from harvest.importers.bibtex import read_bibtex
 from harvest.importers.popcsv import read_pop_csv
@@ -27,8 +28,6 @@ READERS: dict[str, Reader] = {
     "pop-csv": read_pop_csv,
     "primo-json": read_primo_json,
 }
-
-ImportError_ = ImportFileError  # the name the CLI catches
 __all__ = ["READERS", "ImportFileError", "ImportReport", "import_file"]
 
 
@@ -58,10 +57,11 @@ def import_file(
     records, problems = READERS[file_format](path)  # raises before the database is touched
     db = open_db(db_path)
     try:
-        if search_id is not None and db["searches"].count_where("id = ?", [search_id]) == 0:
-            raise ImportFileError(f"unknown search {search_id!r}; see the searches table")
-        if search_id is not None and query is None:
-            query = db.table("searches").get(search_id)["query"]
+        if search_id is not None:
+            search = find_search(db, search_id)
+            if search is None:
+                raise ImportFileError(f"unknown search {search_id!r}; see the searches table")
+            query = search.query if query is None else query
         source = str(path.resolve())
         with db.conn:
             last = provenance.latest_run(

@@ -14,8 +14,9 @@ from typing import Any
 import bibtexparser
 from bibtexparser.middlewares import LatexDecodingMiddleware
 
+from db.protocol import language_id
 from harvest.importers.text import read_text, wrong_format
-from harvest.parse.names import clean_doi, csl_names, language_id, work_type, year_of
+from harvest.parse.names import clean_doi, csl_names, work_type, year_of
 
 
 def read_bibtex(path: Path) -> tuple[list[dict[str, Any]], list[str]]:

@@ -13,8 +13,9 @@ from typing import Any
 
 import rispy
 
+from db.protocol import language_id
 from harvest.importers.text import read_text, record_key, wrong_format
-from harvest.parse.names import clean_doi, csl_names, first, language_id, work_type, year_of
+from harvest.parse.names import clean_doi, csl_names, first, work_type, year_of
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -( (.*))?$")
 # rispy's RisWriter (ASReview's RIS export uses it) writes its set_header(), "1.", "2.", ...,

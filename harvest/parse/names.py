@@ -34,20 +34,6 @@ _TYPES = {
     "mastersthesis": "thesis",
 }
 
-# ISO 639-2/B codes engines use, to the review's language ids (nb, nn, sv, da, en).
-_LANGUAGES = {
-    "nor": "nb",
-    "nob": "nb",
-    "nno": "nn",
-    "swe": "sv",
-    "dan": "da",
-    "eng": "en",
-    "norwegian": "nb",
-    "swedish": "sv",
-    "danish": "da",
-    "english": "en",
-}
-
 
 def csl_name(text: str) -> dict[str, str] | None:
     """'Family, Given' or 'Given Family' as a CSL name; a name without a clear split is literal."""
@@ -95,14 +81,6 @@ def work_type(value: str | None) -> str | None:
     if not value:
         return None
     return _TYPES.get(value.strip().lower().replace(" ", "_"), "other")
-
-
-def language_id(value: str | None) -> str | None:
-    """The review's language id for an ISO 639-2 code or name; unknown codes pass through."""
-    if not value:
-        return None
-    key = value.strip().lower()
-    return _LANGUAGES.get(key, key)
 
 
 def first(values: list[str] | None) -> str | None:

@@ -13,7 +13,8 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 from urllib.parse import urlencode
 
-from harvest.parse.names import clean_doi, csl_names, first, language_id, work_type, year_of
+from db.protocol import language_id
+from harvest.parse.names import clean_doi, csl_names, first, work_type, year_of
 
 
 class PageError(ValueError):

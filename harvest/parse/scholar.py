@@ -94,12 +94,6 @@ def parse_scholar_page(
     return ScholarPage(total=total, hits=hits)
 
 
-def _text(sel: Any) -> str:
-    if sel is None:
-        return ""
-    return " ".join("".join(sel.css("::text").getall()).split())
-
-
 # The queries of one result, compiled once: per result they run on the lxml element directly
 # (a parsel Selector per query and per node found cost most of the parse).
 _RI = _query("div.gs_ri")
@@ -124,7 +118,7 @@ def _all(query: etree.XPath, nodes: list[Any]) -> list[Any]:
 
 
 def _node_text(nodes: list[Any]) -> str:
-    """All text under the nodes, whitespace collapsed (``_text`` on lxml nodes)."""
+    """All text under the nodes, whitespace collapsed (parsel's ``::text``, on lxml nodes)."""
     return " ".join("".join(_all(_TEXT, nodes)).split())
 
 

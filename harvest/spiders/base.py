@@ -1,17 +1,55 @@
-"""What every harvest spider shares: the run it fills, its faults, and how it ends."""
+"""What every harvest spider shares: how a harvest of its engine is planned, the run it fills,
+its faults, and how it ends."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import scrapy
+import sqlite_utils
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from db.protocol import Search, load_protocol
+from harvest.options import HarvestOptions, RunSpec, select_searches
+
 
 class HarvestSpider(scrapy.Spider):
-    """A spider that fills one search run. The pipeline reads ``blocked``/``faults`` at the end."""
+    """A spider that fills one search run. The pipeline reads ``blocked``/``faults`` at the end.
+
+    An engine is a subclass with a ``name``, registered in ``harvest.spiders.ENGINES``; it yields
+    :class:`harvest.items.HarvestedPage` items.
+    """
+
+    @classmethod
+    def plan(cls, db: sqlite_utils.Database, options: HarvestOptions) -> list[RunSpec]:
+        """What a harvest of this engine crawls: by default one run per protocol search."""
+        codes = load_protocol(db).language_codes(cls.name)
+        source = cls.source(options)
+        return [
+            RunSpec(
+                search_id=search.id,
+                query=search.query,
+                source=source,
+                spider_kwargs={
+                    "search": search_spec(search, codes),
+                    "max_pages": options.max_pages,
+                    **cls.extra_kwargs(options, source),
+                },
+            )
+            for search in select_searches(db, cls.name, options.search_ids)
+        ]
+
+    @classmethod
+    def source(cls, options: HarvestOptions) -> str:
+        """What the runs read from (part of a run's identity): the server, by default the engine."""
+        return (options.base_url or cls.name).rstrip("/")
+
+    @classmethod
+    def extra_kwargs(cls, options: HarvestOptions, source: str) -> dict[str, Any]:
+        """Spider arguments beyond the search and ``max_pages`` (none by default)."""
+        return {}
 
     def __init__(
         self,
@@ -53,3 +91,15 @@ class HarvestSpider(scrapy.Spider):
             self.logger.error("blocked: %s", reason)
             assert self.crawler.engine is not None
             self.crawler.engine.close_spider(self, "blocked")
+
+
+def search_spec(search: Search, language_codes: dict[str, list[str]]) -> dict[str, Any]:
+    """A protocol search as a spider's ``search`` argument, with the codes the engine indexes the
+    search's language under (``[None]``: do not filter by language)."""
+    return {
+        "terms": list(search.terms),
+        "year_from": search.year_from,
+        "year_to": search.year_to,
+        "filters": search.filters,
+        "language_codes": language_codes.get(search.language, [None]),
+    }

@@ -17,12 +17,23 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from harvest.items import HarvestedPage
+from harvest.options import HarvestOptions
 from harvest.parse.primo import PageError, parse_primo_page, primo_params
+from harvest.settings import ORIA_BASE_URL
 from harvest.spiders.base import HarvestSpider
 
 
 class OriaSpider(HarvestSpider):
     name = "oria"
+
+    @classmethod
+    def source(cls, options: HarvestOptions) -> str:
+        return (options.base_url or ORIA_BASE_URL).rstrip("/")
+
+    @classmethod
+    def extra_kwargs(cls, options: HarvestOptions, source: str) -> dict[str, Any]:
+        return {"base_url": source}
 
     def __init__(
         self,
@@ -98,12 +109,12 @@ class OriaSpider(HarvestSpider):
         if offset == 0:
             self.totals[code or "any"] = page.total or 0
             yield from self.next_pages(code, page.total or 0)
-        yield {
-            "page_key": key,
-            "url": response.url,
-            "hits": page.hits,
-            "reported_total": sum(self.totals.values()) if offset == 0 else None,
-        }
+        yield HarvestedPage(
+            page_key=key,
+            url=response.url,
+            hits=page.hits,
+            reported_total=sum(self.totals.values()) if offset == 0 else None,
+        )
 
     def next_pages(self, code: str | None, total: int) -> Any:
         pages = math.ceil(total / self.page_size)

@@ -12,12 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+import sqlite_utils
 from scrapy.http import Response
 
+from harvest.items import HarvestedPage
+from harvest.options import HarvestError, HarvestOptions, RunSpec, select_searches
 from harvest.parse.scholar import SCHOLAR_BASE, parse_scholar_page
 from harvest.spiders.base import HarvestSpider
 
 PAGE_SUFFIXES = (".html", ".htm")
+SCHOLAR_ROBOTS = (
+    "Live Google Scholar is not harvested: https://scholar.google.com/robots.txt disallows "
+    "/scholar for every user agent and its terms forbid automated queries. Save the result pages "
+    "from your browser and run `evidensbase harvest --engine scholar --pages DIR`, or export the "
+    "results with Publish or Perish and run `evidensbase import FILE --format pop-csv`."
+)
 
 
 def saved_pages(directory: str | Path) -> list[Path]:
@@ -45,6 +54,23 @@ class ScholarSpider(HarvestSpider):
     # Saved pages are local files: no server to be polite to.
     custom_settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}  # noqa: RUF012
 
+    @classmethod
+    def plan(cls, db: sqlite_utils.Database, options: HarvestOptions) -> list[RunSpec]:
+        """One run over the saved pages: of the named protocol searches, or of ``--query``."""
+        if options.pages_dir is None:
+            raise HarvestError(SCHOLAR_ROBOTS)
+        pages = Path(options.pages_dir)
+        if not pages.is_dir() or not saved_pages(pages):
+            raise HarvestError(f"{pages}: no saved result pages (*.html) in this directory")
+        source = str(pages.resolve())
+        kwargs = {"pages": source, "max_pages": options.max_pages}
+        if not options.search_ids:
+            return [RunSpec(None, options.query, source, kwargs)]
+        return [
+            RunSpec(search.id, search.query, source, kwargs)
+            for search in select_searches(db, cls.name, options.search_ids)
+        ]
+
     def __init__(self, run_id: int | str, pages: str, **kwargs: Any):
         super().__init__(run_id, **kwargs)
         self.pages = pages
@@ -69,9 +95,6 @@ class ScholarSpider(HarvestSpider):
         if page.blocked:
             self.block(f"{page.blocked} in {name}")
             return
-        yield {
-            "page_key": name,
-            "url": response.url,
-            "hits": page.hits,
-            "reported_total": page.total,
-        }
+        yield HarvestedPage(
+            page_key=name, url=response.url, hits=page.hits, reported_total=page.total
+        )

@@ -13,8 +13,8 @@ from db.appraisal import record_coding, record_full_text_decision
 from db.database import open_db
 from db.decisions import DecisionError, record_decision
 from db.portal import make_datasette
+from db.protocol import CodingError
 from db.status import work_state
-from screening.protocol import CodingError
 
 SIX_YES = {
     c: "yes"

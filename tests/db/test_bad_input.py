@@ -94,3 +94,29 @@ def test_invalid_yaml_names_file_and_line(corpus_copy: Path) -> None:
         load_corpus(corpus_copy)
     assert caught.value.problems[0].startswith(f"{articles}:")
     assert "not valid YAML" in caught.value.problems[0]
+
+
+def test_bad_ranking_concepts_name_file_line_and_field(corpus_copy: Path) -> None:
+    protocol = corpus_copy / "protocol.yaml"
+    break_file(
+        protocol, "  - id: population\n    nb: Flyktninger", "  - id: guidance\n    nb: Flyktninger"
+    )
+    break_file(protocol, "terms: [karriereveiledning,", "terms: [karriereveiledning, '',")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(corpus_copy)
+    guidance = line_of(protocol, "  - id: guidance")
+    second = line_of(protocol, "    nb: Flyktninger") - 1
+    assert caught.value.problems == [
+        f"{protocol}:{guidance}: concept 'guidance': field 'terms': term #2 '' is not a word",
+        f"{protocol}:{second}: concept 'guidance': field 'id': duplicate concept id",
+    ]
+
+
+def test_a_protocol_without_concepts_is_refused(corpus_copy: Path) -> None:
+    protocol = corpus_copy / "protocol.yaml"
+    break_file(protocol, "concepts:\n", "unused_concepts:\n")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(corpus_copy)
+    assert caught.value.problems == [
+        f"{protocol}: field 'concepts': expected a list of concepts with id, nb, en and terms"
+    ]

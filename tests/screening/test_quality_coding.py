@@ -7,9 +7,9 @@ from click.testing import CliRunner
 
 from db.database import open_db
 from db.decisions import record_decision
+from db.protocol import CodingError, load_protocol, quality_acceptable, validate_codes
 from db.status import stage_outcome
 from evidensbase.cli import main
-from screening.protocol import CodingError, load_protocol, quality_acceptable, validate_codes
 
 ALL_YES = {
     "validity": "yes",

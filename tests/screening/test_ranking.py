@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 from db.decisions import record_decision
+from db.protocol import embedded_protocol
 from screening.queue import queue_work_ids, rank_queue, stopping_aid
 from screening.ranking import match_concepts
 from screening.stopping import buscar_p_value, estimate_remaining
 
+CONCEPTS = embedded_protocol().concepts
+
 
 def test_concepts_match_inside_compounds_in_four_languages():
     nb = match_concepts(
-        "Karriereveiledningstjenester for flyktningkvinner i introduksjonsprogrammet"
+        "Karriereveiledningstjenester for flyktningkvinner i introduksjonsprogrammet", CONCEPTS
     )
     assert nb.terms == {
         "guidance": ["karriereveiledningstjenester"],
         "population": ["flyktningkvinner", "introduksjonsprogrammet"],
     }
-    sv = match_concepts("Studie- och yrkesvägledning för nyanlända elever")
+    sv = match_concepts("Studie- och yrkesvägledning för nyanlända elever", CONCEPTS)
     assert sv.terms == {"guidance": ["yrkesvägledning"], "population": ["nyanlända"]}
-    da = match_concepts("Uddannelsesvejledning af flygtninge")
+    da = match_concepts("Uddannelsesvejledning af flygtninge", CONCEPTS)
     assert da.terms == {"guidance": ["uddannelsesvejledning"], "population": ["flygtninge"]}
-    en = match_concepts("Career counselling with newly arrived refugees")
+    en = match_concepts("Career counselling with newly arrived refugees", CONCEPTS)
     assert en.terms["guidance"] == ["career", "counselling"]
     assert en.terms["population"] == ["newly arrived", "refugees"]  # a phrase stays whole
     # both concepts (the protocol's AND) outrank one concept, which outranks none
-    one = match_concepts("Karriereveiledning i skolen")
-    none = match_concepts("Fiskeoppdrett i Nord-Norge")
+    one = match_concepts("Karriereveiledning i skolen", CONCEPTS)
+    none = match_concepts("Fiskeoppdrett i Nord-Norge", CONCEPTS)
     assert nb.score > one.score > none.score == 0
 
 
@@ -111,3 +114,44 @@ def test_rules_and_rank_commands(built_db, db, add_work):
     )
     assert "2 works in the queue." in ranked.output
     assert "Nothing screened yet; 2 works in the queue." in ranked.output
+
+
+def test_the_queue_ranks_by_the_concepts_of_the_stored_protocol(tmp_path):
+    """A second review is data: other concepts in protocol.yaml, no change to the code."""
+    import shutil
+
+    from db.build import build_database
+    from db.database import open_db
+    from db.embedded import CORPUS_DIR
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS_DIR, corpus)
+    protocol = corpus / "protocol.yaml"
+    text = protocol.read_text(encoding="utf-8")
+    start, end = text.index("concepts:\n"), text.index("\nstages:")
+    protocol.write_text(
+        text[:start]
+        + "concepts:\n"
+        + "  - {id: fish, nb: Fisk, en: Fish, terms: [fisk, laks]}\n"
+        + "  - {id: north, nb: Nord, en: North, terms: [nord]}\n"
+        + text[end:],
+        encoding="utf-8",
+    )
+    path = tmp_path / "second.db"
+    build_database(path, corpus)
+    db = open_db(path)
+    try:
+        with db.atomic():
+            works = db.table("works")
+            guidance = works.insert(
+                {"key": "synthetic_g", "title": "Karriereveiledning for flyktninger"}
+            ).last_pk
+            fish = works.insert(
+                {"key": "synthetic_f", "title": "Fiskeoppdrett og laksehelse i Nord-Norge"}
+            ).last_pk
+        ranked = rank_queue(db, [guidance, fish])
+    finally:
+        db.close()
+    assert [item.work_id for item in ranked] == [fish, guidance]
+    assert ranked[0].explain() == "fish: fiskeoppdrett, laksehelse; north: nord-norge"
+    assert ranked[1].explain() == "no protocol terms; model has nothing to go on yet"

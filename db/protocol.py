@@ -1,25 +1,42 @@
-"""The review protocol as screening reads it: stages, criteria, quality rule and codebook.
+"""The review protocol as every package reads it: searches, stages, criteria, quality rule, codebook
+and the ranking's concepts.
 
-Read from the ``protocol`` table (what ``build`` loaded), so a session judges works by the
-protocol stored beside them; the embedded file is the fallback for a database not yet built.
+The one reader of the ``protocol`` table (what ``build`` loaded from ``db/corpus/protocol.yaml``),
+so screening and harvest judge and search by the protocol stored beside the works; the embedded
+file is the fallback for a database not yet built.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import sqlite3
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlite_utils
 
-from db.embedded import load_corpus
+from db.embedded import load_protocol_file
 
 QUALITY_RATINGS = ("yes", "partly", "no", "unclear")
-# Language codes engines use for the protocol's languages (ISO 639-1, 639-2/B and /T).
+# Language codes and names engines and files use, to the review's language ids (ISO 639-1,
+# 639-2/B and /T, English names). The one map: harvest stores hits by it, rules judge by it.
 LANGUAGE_ALIASES = {
     "no": "nb", "nor": "nb", "nob": "nb", "nno": "nn", "nn": "nn", "nb": "nb",
     "sv": "sv", "swe": "sv", "da": "da", "dan": "da", "en": "en", "eng": "en",
+    "norwegian": "nb", "swedish": "sv", "danish": "da", "english": "en",
 }  # fmt: skip
+# Without these a stored protocol is incomplete (a build that did not finish) and is not used.
+REQUIRED_SECTIONS = frozenset({"review", "stages", "quality", "codebook"})
+
+
+def language_id(value: str | None) -> str | None:
+    """The review's language id for a language code or name; unknown ones pass through lowered."""
+    if not value or not value.strip():
+        return None
+    key = value.strip().lower()
+    return LANGUAGE_ALIASES.get(key, key)
 
 
 class CodingError(ValueError):
@@ -30,9 +47,17 @@ class CodingError(ValueError):
         super().__init__("; ".join(problems))
 
 
+@dataclass(frozen=True)
+class Concept:
+    """One concept of the review question, as word stems matched inside words (compounds)."""
+
+    id: str
+    terms: tuple[str, ...]
+
+
 @dataclass
 class Protocol:
-    """The parts of protocol.yaml that screening uses."""
+    """The parsed protocol; ``data`` holds its sections as protocol.yaml gives them."""
 
     data: dict[str, Any]
 
@@ -54,6 +79,10 @@ class Protocol:
     def criteria(self, stage: int) -> list[dict[str, Any]]:
         return list(self.stage(stage)["criteria"])
 
+    def criterion_ids(self, stage: int) -> set[str]:
+        """The ids of the criteria a decision at ``stage`` may rest on (none without the stage)."""
+        return {c["id"] for e in self.data["stages"] if e["stage"] == stage for c in e["criteria"]}
+
     def independent_reviewers(self, stage: int) -> int:
         return int(self.stage(stage).get("independent_reviewers", 1))
 
@@ -64,14 +93,87 @@ class Protocol:
     def vocabulary(self, name: str) -> list[str]:
         return [entry["id"] for entry in self.data["codebook"][name]]
 
+    def language_codes(self, engine: str) -> dict[str, list[str]]:
+        """{protocol language: the codes ``engine`` indexes it under}; empty when none are given."""
+        codes = (self.data.get("engine_language_codes") or {}).get(engine) or {}
+        return {language: list(values) for language, values in codes.items()}
+
+    @property
+    def concepts(self) -> tuple[Concept, ...]:
+        """The concepts the screening queue ranks by (none in a database built before they were
+        part of the protocol: run ``build`` again)."""
+        return tuple(
+            Concept(entry["id"], tuple(entry["terms"])) for entry in self.data.get("concepts") or []
+        )
+
+
+@dataclass(frozen=True)
+class Search:
+    """One search of the protocol as ``build`` expanded it (a row of ``searches``)."""
+
+    id: str
+    engine: str
+    language: str
+    terms: tuple[str, ...]
+    query: str
+    year_from: int | None
+    year_to: int | None
+    filters: dict[str, Any]
+
+
+_SEARCH_SQL = "SELECT id, engine, language, terms, query, year_from, year_to, filters FROM searches"
+
+
+def load_searches(db: sqlite_utils.Database, engine: str) -> list[Search]:
+    """The searches of one engine stored in ``db``, by id."""
+    rows = db.execute(f"{_SEARCH_SQL} WHERE engine = ? ORDER BY id", [engine]).fetchall()
+    return [_search(row) for row in rows]
+
+
+def find_search(db: sqlite_utils.Database, search_id: str) -> Search | None:
+    """One stored search by its id, or None when there is no such search."""
+    row = db.execute(f"{_SEARCH_SQL} WHERE id = ?", [search_id]).fetchone()
+    return None if row is None else _search(row)
+
+
+def _search(row: tuple[Any, ...]) -> Search:
+    sid, engine, language, terms, query, low, high, filters = row
+    return Search(
+        sid,
+        engine,
+        language,
+        tuple(json.loads(terms)),
+        query,
+        low,
+        high,
+        json.loads(filters or "{}"),
+    )
+
 
 def load_protocol(db: sqlite_utils.Database | None = None) -> Protocol:
     """The protocol stored in ``db``, or the embedded file when the database has none."""
-    if db is not None and db["protocol"].exists():
+    return (stored_protocol(db) if db is not None else None) or embedded_protocol()
+
+
+def stored_protocol(db: sqlite_utils.Database) -> Protocol | None:
+    """The protocol ``build`` stored in ``db``, or None when it has not been built."""
+    try:
         rows = dict(db.execute("SELECT key, value FROM protocol").fetchall())
-        if {"review", "stages", "quality", "codebook"} <= rows.keys():
-            return Protocol({k: json.loads(v) for k, v in rows.items()})
-    return Protocol(load_corpus().protocol)
+    except sqlite3.OperationalError:  # no protocol table: a database nothing has built
+        return None
+    if not rows.keys() >= REQUIRED_SECTIONS:
+        return None
+    return Protocol({key: json.loads(value) for key, value in rows.items()})
+
+
+def embedded_protocol() -> Protocol:
+    """The protocol file shipped in ``db/corpus/`` (read once per process)."""
+    return Protocol(copy.deepcopy(_embedded_protocol_data()))
+
+
+@cache
+def _embedded_protocol_data() -> dict[str, Any]:
+    return load_protocol_file()
 
 
 def quality_applies(protocol: Protocol, peer_reviewed: int | None) -> bool:
