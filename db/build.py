@@ -56,7 +56,7 @@ def build_database(path: str | Path | None = None, corpus_dir: Path = CORPUS_DIR
         with db.atomic():
             _load_labels(db, corpus, report)
             protocol = _load_protocol(db, corpus, report)
-            report.searches = _load_searches(db, protocol, report)
+            report.searches = len(expand_searches(protocol))
             report.yield_rows = _load_yield(db, corpus, report)
             work_ids = [_load_work(db, strip_lines(record), report) for record in corpus.works]
             report.works = len(work_ids)
@@ -148,6 +148,15 @@ def _load_protocol(
     protocol = adopt_protocol_file(db, strip_lines(corpus.protocol), made_by=BUILD_ACTOR)
     if current_version_number(db) != before:
         report.count("protocol_versions")
+    install_protocol(db, protocol, report)
+    return protocol
+
+
+def install_protocol(
+    db: sqlite_utils.Database, protocol: dict[str, Any], report: BuildReport
+) -> int:
+    """Write the protocol in force into the ``protocol`` table and its searches; return how many
+    searches it has. (Called by build and by an update that amends the protocol.)"""
     for key, value in protocol.items():
         _write(
             db,
@@ -156,12 +165,19 @@ def _load_protocol(
             "key",
             report,
         )
-    return protocol
+    searches = expand_searches(protocol)
+    for search in searches:
+        _write(db, "searches", search, "id", report)
+    return len(searches)
 
 
 def expand_searches(protocol: dict[str, Any]) -> list[dict[str, Any]]:
-    """The protocol's search groups as one search per engine and term combination."""
-    years = protocol["review"]["years"]
+    """The protocol's search groups as one search per engine and term combination.
+
+    The searches cover the review's period, or ``review.search_years`` when an update searches
+    only its new window (``evidensbase update --years``).
+    """
+    years = protocol["review"].get("search_years") or protocol["review"]["years"]
     searches = []
     for group in protocol["search_groups"]:
         for engine in group["engines"]:
@@ -186,13 +202,6 @@ def expand_searches(protocol: dict[str, Any]) -> list[dict[str, Any]]:
                         }
                     )
     return searches
-
-
-def _load_searches(db: sqlite_utils.Database, protocol: dict[str, Any], report: BuildReport) -> int:
-    searches = expand_searches(protocol)
-    for search in searches:
-        _write(db, "searches", search, "id", report)
-    return len(searches)
 
 
 def _load_yield(db: sqlite_utils.Database, corpus: Corpus, report: BuildReport) -> int:
