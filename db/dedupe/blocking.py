@@ -108,6 +108,8 @@ def candidate_pairs(records: Sequence[Record], max_block: int = 400) -> Candidat
         return Candidates(close, np.empty((0, 2), dtype=np.int64))
     n = len(records)
     codes = np.sort(np.concatenate([d[:, 0] * n + d[:, 1] for d in distant]))
+    if codes.size == 0:  # every pair of the large blocks was close (one record found many times)
+        return Candidates(close, np.empty((0, 2), dtype=np.int64))
     codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]  # each pair once
     if close:
         compared = np.sort(np.array([x * n + y for x, y in close], dtype=np.int64))

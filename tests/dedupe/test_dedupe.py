@@ -207,3 +207,14 @@ def test_work_fields_are_searchable(store, synthetic) -> None:
         store.query("SELECT authors FROM works WHERE id = ?", [store.work_of()[oria]])[0][0]
     )
     assert authors[0] == {"family": "Lillevik", "given": "Rune"}
+
+
+def test_one_record_found_by_many_searches_becomes_one_work(store, synthetic) -> None:
+    # An update runs every search string: the same record comes back from 30 of them, a block
+    # large enough to be screened in bulk in which every pair is close.
+    record = synthetic["fafo_oria"]
+    hits = store.add(*[dict(record, hit_key=f"{record['hit_key']}-{n}") for n in range(30)])
+    report = dedupe_hits(store.path)
+    assert (report.new_hits, report.works_created) == (30, 1)
+    links = store.work_of()
+    assert len({links[h] for h in hits}) == 1
