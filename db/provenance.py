@@ -93,11 +93,13 @@ def latest_run(
     query: str | None,
     source: str | None,
 ) -> dict[str, Any] | None:
-    """The most recent run of the same search, query and source, if any."""
+    """The most recent run of the same search, query and source under the protocol version in
+    force, if any: a new version (an update's new window, an amended search) starts new runs."""
     row = db.conn.execute(
         "SELECT * FROM search_runs WHERE engine = ? AND search_id IS ? AND query IS ?"
-        " AND source IS ? ORDER BY id DESC LIMIT 1",
-        (engine, search_id, query, source),
+        " AND source IS ? AND coalesce(protocol_version, 1) IS coalesce(?, 1)"
+        " ORDER BY id DESC LIMIT 1",
+        (engine, search_id, query, source, current_version_number(db)),
     ).fetchone()
     return _row(db, row) if row else None
 

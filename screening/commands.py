@@ -20,7 +20,7 @@ def register(group: click.Group) -> None:
     """Add this package's subcommands to the ``evidensbase`` group."""
     for command in (
         rules, rank, screen, decide, conflicts, resolve, agreement_command,
-        export_decisions_command, import_decisions_command, flow, simulate,
+        export_decisions_command, import_decisions_command, flow, simulate, update,
     ):  # fmt: skip
         group.add_command(command)
 
@@ -294,3 +294,132 @@ def simulate(data: tuple[Path, ...], seeds: str, label_column: str) -> None:
             raise click.ClickException(str(exc)) from exc
         summary, _ = simulate_dataset(labelled, seed_list, evidensbase_scorer)
         click.echo(format_summary(summary))
+
+
+_IMPORT_FORMATS = {".ris": "ris", ".bib": "bibtex", ".csv": "pop-csv", ".json": "primo-json"}
+
+
+def _years(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    first, sep, last = text.partition("-")
+    if not (first.strip().isdigit() and len(first.strip()) == 4) or (
+        sep and not (last.strip().isdigit() and len(last.strip()) == 4)
+    ):
+        raise click.BadParameter(
+            f"{text!r}: expected A-B with four-digit years", param_hint="--years"
+        )
+    return int(first), int(last or first)
+
+
+@click.command()
+@db_option(writes=True)
+@click.option("--years", help="The update's window, e.g. 2023-2026 (widens the review's period).")
+@click.option(
+    "--protocol",
+    "protocol_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="An amended protocol file (YAML, the shape of db/corpus/protocol.yaml).",
+)
+@click.option("--reason", help="Why the protocol is amended (stored with the version).")
+@click.option(
+    "--engine", "engines", multiple=True, help="Engines to search (default: all live ones)."
+)
+@click.option("--base-url", help="A server of the engine's kind to ask instead (a local replay).")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop each search after N pages.")
+@click.option("--offline", is_flag=True, help="Use the HTTP cache only.")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests.")
+@click.option("--contact", envvar="EVIDENSBASE_CONTACT", help="E-mail sent in the User-Agent.")
+@click.option(
+    "--import",
+    "import_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="An export file to take in too (.ris, .bib, Publish or Perish .csv, Primo .json).",
+)
+@click.option(
+    "--svg", "svg_path", type=click.Path(dir_okay=False), help="Write the PRISMA diagram."
+)
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write PRISMA2020's CSV.")
+@click.option("--report", "report_only", is_flag=True, help="Only report the update in force.")
+def update(
+    db_path: str,
+    years: str | None,
+    protocol_file: Path | None,
+    reason: str | None,
+    engines: tuple[str, ...],
+    base_url: str | None,
+    max_pages: int | None,
+    offline: bool,
+    delay: float | None,
+    contact: str | None,
+    import_paths: tuple[Path, ...],
+    svg_path: str | None,
+    csv_path: str | None,
+    report_only: bool,
+) -> None:
+    """Update the review: amend the protocol, search the new window, screen only what is new."""
+    from harvest.crawl import HarvestError, HarvestOptions
+    from harvest.importers import ImportFileError
+    from screening.flow import flow_svg
+    from screening.update import UpdateError, run_update
+    from screening.update_report import format_update_report, prisma_csv, update_report
+
+    incomplete = []
+    if not report_only:
+        imports = []
+        for path in import_paths:
+            file_format = _IMPORT_FORMATS.get(path.suffix.lower())
+            if file_format is None:
+                raise click.BadParameter(
+                    f"{path}: cannot tell the format from {path.suffix!r}; use "
+                    f"{', '.join(_IMPORT_FORMATS)} or `evidensbase import --format`",
+                    param_hint="--import",
+                )
+            imports.append((path, file_format))
+        try:
+            options = HarvestOptions(
+                engine=engines[0] if engines else "oria", base_url=base_url, max_pages=max_pages,
+                offline=offline, delay=delay, contact=contact,
+            )  # fmt: skip
+            result = run_update(
+                db_path, years=_years(years), protocol_file=protocol_file, reason=reason,
+                engines=engines, harvest=options, imports=tuple(imports),
+            )  # fmt: skip
+        except (UpdateError, HarvestError, ImportFileError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        state = "new" if result.new_version else "resumed"
+        click.echo(f"Update under protocol version {result.version} ({state}).")
+        for run in result.runs:
+            click.echo(
+                f"  run {run['id']} {run['search_id'] or run['source']}: {run['status']}, "
+                f"{run['hits_fetched']} hits"
+            )
+        for engine, why in result.skipped.items():
+            click.echo(f"  {engine}: not searched: {why}")
+        for line in result.imports:
+            click.echo(f"  imported {line}")
+        rules = result.rules
+        click.echo(
+            f"Dedupe: {result.new_hits} new hits, {result.attached} joined existing works, "
+            f"{result.works_created} new works. Rules (version {result.version}): "
+            f"{rules.total if rules else 0} excluded, {rules.cleared if rules else 0} cleared."
+        )
+        incomplete = result.incomplete
+    db = open_db(db_path)
+    report = update_report(db)
+    click.echo(format_update_report(report))
+    if svg_path:
+        write_atomically(svg_path, flow_svg(report.flow))
+        click.echo(f"PRISMA 2020 diagram of the updated review written to {svg_path}.")
+    if csv_path:
+        write_atomically(csv_path, prisma_csv(report))
+        click.echo(f"PRISMA2020 template CSV written to {csv_path}.")
+    if incomplete:
+        missing = ", ".join(f"run {r['id']} ({r['status']})" for r in incomplete)
+        click.echo(
+            f"Update in progress: {len(incomplete)} run(s) not complete: {missing}. "
+            "Run the same command again to resume.",
+            err=True,
+        )
+        raise SystemExit(1)
