@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 
-from db.status import STAGE_OUTCOME_SQL, STAGE_STATUS_TRIGGER, WORK_STATUS_SQL
+from db.status import (
+    INCLUSION_VERSION_SQL,
+    STAGE_OUTCOME_SQL,
+    STAGE_STATUS_TRIGGER,
+    WORK_STATUS_SQL,
+)
 
 # Version 1: provenance (searches, runs, hits) and the works with their append-only decisions.
 _V1 = """
@@ -305,7 +310,7 @@ TRIGGERS: dict[str, str] = {
 # Recreated on every open; a view holds no rows, so this never changes the database's content.
 VIEWS: dict[str, str] = {
     "work_status": WORK_STATUS_SQL,
-    "corpus": """
+    "corpus": f"""
         SELECT w.id AS id,
                w.key AS key,
                w.authors_display AS authors,
@@ -347,7 +352,8 @@ VIEWS: dict[str, str] = {
                snb.topic AS topic_nb, snb.method AS method_nb, snb.findings AS findings_nb,
                sen.topic AS topic_en, sen.method AS method_en, sen.findings AS findings_en,
                w.notes AS notes,
-               w.report_lines AS report_lines
+               w.report_lines AS report_lines,
+               {INCLUSION_VERSION_SQL} AS review_version
         FROM works w
         JOIN work_status s ON s.work_id = w.id AND s.state = 'included'
         LEFT JOIN summaries snb ON snb.work_id = w.id AND snb.language = 'nb'

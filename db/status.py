@@ -133,6 +133,11 @@ WORK_STATUS_SQL = f"""
     FROM works w {STATUS_JOINS}
 """
 
+# The protocol version of a work's (w) first stage-3 include: which version of the review included
+# it (the report's own corpus: 1). Decisions from before versions were kept count as version 1.
+INCLUSION_VERSION_SQL = """(SELECT min(coalesce(d.protocol_version, 1)) FROM decisions d
+    WHERE d.work_id = w.id AND d.stage = 3 AND d.decision = 'include' AND d.actor != 'model')"""
+
 # Conditions on the work_status view (alias s) for each selection a user can make.
 SELECTIONS: dict[str, tuple[str, str]] = {
     "all": ("1 = 1", "every work in the database"),
@@ -270,14 +275,9 @@ def rebuild_stage_status(db: sqlite_utils.Database) -> None:
 
 
 def inclusion_versions(db: sqlite_utils.Database) -> dict[int, int]:
-    """{included work: the protocol version under which it was first included at stage 3}.
-
-    Decisions from before protocol versions were kept count as version 1.
-    """
+    """{included work: the protocol version under which it was first included at stage 3}."""
     rows = db.execute(
-        "SELECT d.work_id, min(coalesce(d.protocol_version, 1)) FROM decisions d"
-        " JOIN work_status s ON s.work_id = d.work_id AND s.state = 'included'"
-        " WHERE d.stage = 3 AND d.decision = 'include' AND d.actor != 'model'"
-        " GROUP BY d.work_id"
+        f"SELECT w.id, {INCLUSION_VERSION_SQL} FROM works w"
+        " JOIN work_status s ON s.work_id = w.id AND s.state = 'included'"
     ).fetchall()
     return {int(w): int(v) for w, v in rows}

@@ -53,6 +53,12 @@ def test_an_amended_protocol_file_is_a_new_version(tmp_path: Path) -> None:
     assert db.execute(
         "SELECT protocol_version FROM decisions WHERE work_id = ?", [work]
     ).fetchall() == [(2,)]
+    record_decision(db, work, 2, "include", reviewer="Kari")
+    record_decision(db, work, 3, "include", reviewer="Kari")
+    # the corpus says which version of the review included each work
+    versions = dict(db.execute("SELECT key, review_version FROM corpus").fetchall())
+    assert versions.pop("synthetic-v") == 2
+    assert set(versions.values()) == {1} and len(versions) == 24
     db.close()
 
     result = CliRunner().invoke(main, ["protocol", "--db", str(db_path)])
