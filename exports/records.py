@@ -1,13 +1,13 @@
 """The works an export reads: one query over works and their screening status, for every format.
 
-Also the citation keys (first author + year + first title word), unique within an export.
+A work's citation key is its own key (``works.key``, unique and stable, the key the portal
+shows): see citation_key.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,22 +18,30 @@ from exports.selection import Selection, ids_from_sql, selection_clause
 # Coded fields an export can carry (RIS KW/N1, BibTeX keywords, CSV columns).
 CODE_FIELDS = ("group", "method", "country", "theme")
 
-# Letters NFKD does not split into ASCII: the folding the corpus keys use (Søholt → soholt).
-_FOLD = str.maketrans(
-    {"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th",
-     "ß": "ss", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "œ": "oe", "Œ": "Oe"}
-)  # fmt: skip
+# Characters a citation key keeps as they are: BibTeX, biber, RIS, CSL and a URL path segment all
+# take them. Every key evidensbase makes is written with these alone: the corpus ids
+# ('thomsen2016', checked by db.embedded), dedupe's 'lillevik2020-h123' (db.dedupe.works.work_key)
+# and the tests' 'synthetic_2024'. Capitals are escaped too, because BibTeX and citeproc-py compare
+# keys ignoring case: 'Ab' and 'ab' are two works but would be one citation.
+_KEY_SAFE = re.compile(r"[a-z0-9_-]+")
+_KEY_UNSAFE = re.compile(r"[^a-z0-9_-]+")
 
-# Words skipped when picking the title word of a citation key (en, nb/nn, sv, da).
-_STOPWORD_TEXT = (
-    "a an the of on in for and to from with at by as is are "  # en
-    "en ei et og i på av om til med som fra er det den de der "  # nb, nn, da
-    "ett och för att från till af"  # sv, da
-)
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
-_ANY_WORD = re.compile(r"[^\W_]+")
+def citation_key(key: str) -> str:
+    """A work's key as its citation key: the key itself when it is all ``a-z 0-9 _ -``.
+
+    Every other character (a space, comma, brace, ``#``, ``%``, ``~``, quote, ``.``, a capital,
+    a non-ASCII letter) becomes ``.`` and the lower-case hex of each of its UTF-8 bytes:
+    ``'a b'`` → ``'a.20b'``, ``'ø'`` → ``'.c3.b8'``, ``'A'`` → ``'.41'``. The ``.`` is escaped
+    itself, so two keys never share a citation key; the empty key is ``'.'``.
+    """
+    if _KEY_SAFE.fullmatch(key):
+        return key
+    if not key:
+        return "."
+    return _KEY_UNSAFE.sub(
+        lambda m: "".join(f".{byte:02x}" for byte in m.group().encode("utf-8")), key
+    )
 
 
 @dataclass(slots=True)
@@ -62,7 +70,11 @@ class ExportWork:
     state: str = "unscreened"
     stage: int = 1
     codes: dict[str, list[str]] = field(default_factory=dict)
-    cite_key: str = ""
+
+    @property
+    def cite_key(self) -> str:
+        """The citation key of every format: the work's own key, see citation_key."""
+        return citation_key(self.key)
 
     @property
     def report_number(self) -> str | None:
@@ -98,7 +110,7 @@ _SCAN_JSON: Any = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 def load_works(
     db: sqlite_utils.Database, selection: Selection | None = None, with_codes: bool = True
 ) -> LoadedWorks:
-    """Read the selected works, sorted by author, year and title, with unique citation keys.
+    """Read the selected works, sorted by author, year and title.
 
     ``with_codes=False`` leaves every work's ``codes`` empty, for formats that do not show them.
     """
@@ -136,7 +148,6 @@ def load_works(
         append(work)
     if with_codes and works:
         _attach_codes(db, works)
-    assign_cite_keys(works)
     labels = {
         (vocabulary, value): {"nb": nb, "en": en}
         for vocabulary, value, nb, en in db.execute(
@@ -159,87 +170,6 @@ def _attach_codes(db: sqlite_utils.Database, works: list[ExportWork]) -> None:
         work = by_id.get(work_id)
         if work is not None and value not in work.codes.setdefault(field_name, []):
             work.codes[field_name].append(value)
-
-
-def ascii_fold(text: str) -> str:
-    """'Kjærgård Søholt' → 'Kjaergard Soholt' (the corpus keys' folding)."""
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return decomposed.encode("ascii", "ignore").decode("ascii")
-
-
-def _key_word(raw: str) -> str:
-    """A name or title word as it goes into a citation key: ASCII letters and digits, lower case."""
-    return "".join(_WORD.findall(ascii_fold(raw))).lower()
-
-
-def base_cite_key(work: ExportWork, cache: dict[str, str] | None = None) -> str:
-    """Author + year + first significant title word in ASCII: 'thomsen2016karriereveiledning'.
-
-    ``cache`` (name or word → its key form) saves folding the same names and words again.
-    """
-    if cache is None:
-        cache = {}
-    first = work.authors[0] if work.authors else {}
-    name = first.get("family") or first.get("literal") or "anon"
-    author = cache.get(name)
-    if author is None:
-        author = cache[name] = _key_word(name)
-    author = author or "anon"
-    word = ""
-    for match in _ANY_WORD.finditer(work.title or ""):  # lazily: the first word mostly does
-        raw = match.group()
-        folded = cache.get(raw)
-        if folded is None:
-            folded = cache[raw] = _key_word(raw)
-        if folded:
-            if folded not in _STOPWORDS:
-                word = folded
-                break
-            if not word:
-                word = folded  # the first word, if every word is a stopword
-    return f"{author}{work.year or 'nd'}{word}"
-
-
-def assign_cite_keys(works: list[ExportWork]) -> None:
-    """Give each work a unique key; on a clash the lowest work id keeps the plain key."""
-    groups: dict[str, list[ExportWork]] = {}
-    cache: dict[str, str] = {}
-    for work in works:
-        base = base_cite_key(work, cache)
-        members = groups.get(base)
-        if members is None:
-            groups[base] = [work]
-            work.cite_key = base
-        else:
-            members.append(work)
-    taken = set(groups)
-    for base, members in groups.items():
-        if len(members) == 1:
-            continue
-        members.sort(key=lambda w: w.id)
-        members[0].cite_key = base
-        n = 1
-        for work in members[1:]:
-            while True:
-                n += 1
-                candidate = f"{base}{_suffix(n)}"
-                if candidate not in taken:
-                    break
-            taken.add(candidate)
-            work.cite_key = candidate
-
-
-def _suffix(n: int) -> str:
-    """2 → 'b', 26 → 'z', 27 → 'ba' (like BibTeX key suffixes, never 'a' alone)."""
-    letters = ""
-    n -= 1
-    while True:
-        n, rest = divmod(n, 26)
-        letters = chr(ord("a") + rest) + letters
-        if n == 0:
-            return letters
 
 
 def label(

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from db.database import open_db
 from db.decisions import DecisionError, record_decision
-from db.status import work_states
+from db.status import SELECTIONS, work_states
 from exports.records import load_works
 from exports.selection import Selection
 from screening.agreement import list_conflicts
@@ -154,10 +154,18 @@ def test_every_reader_agrees_with_the_state_rule(
         "excluded": lambda state, _n, _p: state == "excluded",
         "conflict": lambda state, _n, _p: state == "conflict",
         "maybe": lambda state, _n, _p: state == "maybe",
+        "awaiting": lambda state, _n, _p: state == "awaiting",
+        "all": lambda _s, _n, _p: True,
     }
+    assert set(selections) == set(SELECTIONS)  # every stage `export --stage` offers
     for name, test in selections.items():
         chosen = {w.id for w in load_works(db, Selection(stage=name), with_codes=False).works}
         assert chosen == having(test), name
+    # and what an export says of each work (RIS N1, CSV 'screening') is the same state
+    exported = load_works(db, Selection(stage="all"), with_codes=False).works
+    assert {w.id: (w.state, w.stage) for w in exported} == {
+        w: (state, stage) for w, (state, stage, _passed) in expected.items()
+    }
     db.close()
 
 

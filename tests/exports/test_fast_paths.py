@@ -24,7 +24,6 @@ from exports.records import (
     ExportOptions,
     ExportWork,
     LoadedWorks,
-    assign_cite_keys,
     load_works,
 )
 from exports.registry import export_works
@@ -82,7 +81,6 @@ _ris_work = st.builds(
 def test_ris_text_equals_rispy_output_for_generated_works(
     work: ExportWork, screening: bool
 ) -> None:
-    assign_cite_keys([work])
     work.codes = {"theme": ["method_process"], "country": ["no"]}
     loaded = LoadedWorks([work], [], {("theme", "method_process"): {"nb": "Prosess", "en": "P"}})
     options = ExportOptions(screening=screening)
