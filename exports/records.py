@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from db.status import INCLUSION_VERSION_SQL
 from exports.selection import Selection, ids_from_sql, selection_clause
 
 # Coded fields an export can carry (RIS KW/N1, BibTeX keywords, CSV columns).
@@ -69,6 +70,7 @@ class ExportWork:
     peer_reviewed: int | None = None
     state: str = "unscreened"
     stage: int = 1
+    review_version: int | None = None  # the protocol version that included it (included works)
     codes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -82,9 +84,11 @@ class ExportWork:
         return self.issue if self.type == "report" else None
 
     def stage_label(self) -> str:
-        """'included (stage 3)', 'excluded (stage 1)', 'awaiting (stage 2)', 'unscreened'."""
+        """'included (stage 3, review version 1)', 'excluded (stage 1)', 'unscreened'."""
         if self.state == "unscreened":
             return "unscreened"
+        if self.review_version is not None:
+            return f"{self.state} (stage {self.stage}, review version {self.review_version})"
         return f"{self.state} (stage {self.stage})"
 
 
@@ -100,7 +104,8 @@ class LoadedWorks:
 _COLUMNS = (
     "w.id, w.key, w.title, w.authors, w.year, w.type, w.container, w.publisher, w.place, "
     "w.pages, w.volume, w.issue, w.language, w.doi, w.isbn, w.issn, w.url, w.abstract, "
-    "w.peer_reviewed, s.state, s.stage"
+    "w.peer_reviewed, s.state, s.stage, "
+    f"CASE WHEN s.state = 'included' THEN {INCLUSION_VERSION_SQL} END"
 )
 
 # The C scanner behind json.loads, called without json.loads' three Python frames per work.
