@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -48,6 +49,14 @@ def without_credentials(url: str) -> str:
     if len(kept) == len(query):
         return url
     return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def scrub(message: str) -> str:
+    """A message with the credentials of every URL in it removed."""
+    return _URL.sub(lambda match: without_credentials(match.group(0)), message)
+
+
+_URL = re.compile(r"https?://\S+")
 
 
 class CredentialFreeFingerprinter:
@@ -150,6 +159,9 @@ class OpenAlexSpider(HarvestSpider):
             reported_total=page.total if number == 0 else None,
         )
 
+    def block(self, reason: str) -> None:
+        super().block(scrub(reason))
+
     def page_fault(self, failure: Failure) -> None:
         value = failure.value
         if isinstance(value, HttpError) and value.response.status == 403:
@@ -157,3 +169,6 @@ class OpenAlexSpider(HarvestSpider):
             self.block(f"HTTP 403 (OpenAlex: rate limit exceeded) at {url}")
             return
         self.fault(failure)
+        # the base class names the request's URL: keep the key out of the run's log
+        self.faults = [scrub(fault) for fault in self.faults]
+        self.missing_offline = [without_credentials(url) for url in self.missing_offline]
