@@ -194,7 +194,8 @@ def expand_searches(protocol: dict[str, Any]) -> list[dict[str, Any]]:
                             "language": group["language"],
                             "terms": json.dumps([base, term], ensure_ascii=False),
                             "query": " AND ".join(quoted),
-                            "yield_row": group["yield_row"],
+                            # None: a search beyond the report, in no row of Table 3.1
+                            "yield_row": group.get("yield_row"),
                             "year_from": years[0],
                             "year_to": years[1],
                             "filters": json.dumps(group.get("filters") or {}, sort_keys=True),

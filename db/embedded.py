@@ -120,6 +120,7 @@ def load_corpus(directory: Path = CORPUS_DIR) -> Corpus:
         raise CorpusError(problems)
     corpus = Corpus(protocol=strip_lines(protocol), yield_table=yield_table, works=works)
     problems.extend(validate_yield(corpus, directory / "yield.yaml"))
+    problems.extend(validate_yield_rows(corpus, directory / "protocol.yaml"))
     problems.extend(validate_works(corpus))
     if problems:
         raise CorpusError(problems)
@@ -139,6 +140,7 @@ def _read_protocol(path: Path, problems: list[str]) -> dict[str, Any]:
     protocol = _read_required(path, problems)
     if protocol:
         problems.extend(validate_concepts(protocol, path))
+        problems.extend(validate_search_groups(protocol, path))
     return protocol
 
 
@@ -193,6 +195,47 @@ def validate_concepts(protocol: dict[str, Any], path: Path) -> list[str]:
             else:
                 folded.add(term.strip().lower())
     return problems
+
+
+def validate_search_groups(protocol: dict[str, Any], path: Path) -> list[str]:
+    """Each search group is one row of Table 3.1 (``yield_row``) or is marked
+    ``beyond_report: true`` with no row: the report's figures never count a search it did not
+    run."""
+    groups = protocol.get("search_groups")
+    if not isinstance(groups, list) or not groups:
+        return [f"{path}: field 'search_groups': expected a list of search groups"]
+    problems: list[str] = []
+    for index, group in enumerate(groups, start=1):
+        if not isinstance(group, dict):
+            problems.append(f"{path}: field 'search_groups': group #{index}: expected a mapping")
+            continue
+        where = f"{path}:{group.get('__line__', '?')}: search group {group.get('id')!r}"
+        beyond = group.get("beyond_report", False)
+        row = group.get("yield_row")
+        if not isinstance(beyond, bool):
+            problems.append(f"{where}: field 'beyond_report': must be true or false")
+        elif beyond and row is not None:
+            problems.append(
+                f"{where}: field 'yield_row': a search beyond the report has no row of Table 3.1"
+            )
+        elif not beyond and row is None:
+            problems.append(
+                f"{where}: field 'yield_row': missing (or mark the group beyond_report: true)"
+            )
+    return problems
+
+
+def validate_yield_rows(corpus: Corpus, path: Path) -> list[str]:
+    """Every ``yield_row`` a search group names is a row of Table 3.1 (yield.yaml)."""
+    rows = {row.get("id") for row in corpus.yield_table.get("rows") or []}
+    return [
+        f"{path}: search group {group.get('id')!r}: field 'yield_row': {group['yield_row']!r} "
+        f"is not a row of Table 3.1 ({', '.join(sorted(map(str, rows)))})"
+        for group in corpus.protocol.get("search_groups") or []
+        if isinstance(group, dict)
+        and group.get("yield_row") is not None
+        and group["yield_row"] not in rows
+    ]
 
 
 def validate_yield(corpus: Corpus, path: Path) -> list[str]:

@@ -120,3 +120,55 @@ def test_a_protocol_without_concepts_is_refused(corpus_copy: Path) -> None:
     assert caught.value.problems == [
         f"{protocol}: field 'concepts': expected a list of concepts with id, nb, en and terms"
     ]
+
+
+def test_a_search_group_is_a_row_of_table_3_1_or_beyond_the_report(corpus_copy: Path) -> None:
+    protocol = corpus_copy / "protocol.yaml"
+    # a report group that lost its row, one beyond the report that claims one, and a row that
+    # Table 3.1 does not have
+    break_file(protocol, "    yield_row: sv\n", "")
+    break_file(
+        protocol, "    beyond_report: true\n", "    beyond_report: true\n    yield_row: en\n"
+    )
+    break_file(protocol, "    yield_row: da\n", "    yield_row: is\n")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(corpus_copy)
+    swedish = line_of(protocol, "  - id: sv")
+    reports = line_of(protocol, "  - id: nb-reports")
+    assert caught.value.problems == [
+        f"{protocol}:{swedish}: search group 'sv': field 'yield_row': missing "
+        "(or mark the group beyond_report: true)",
+        f"{protocol}:{reports}: search group 'nb-reports': field 'yield_row': a search beyond "
+        "the report has no row of Table 3.1",
+    ]
+    # with the first two mended, the unknown row is named against Table 3.1's rows
+    break_file(
+        protocol, "    beyond_report: true\n    yield_row: en\n", "    beyond_report: true\n"
+    )
+    break_file(protocol, "    language: sv\n", "    language: sv\n    yield_row: sv\n")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(corpus_copy)
+    assert caught.value.problems == [
+        f"{protocol}: search group 'da': field 'yield_row': 'is' is not a row of Table 3.1 "
+        "(da, en, no, sv)"
+    ]
+
+
+def test_searches_beyond_the_report_leave_table_3_1_and_the_flow_as_reported(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "built.db"
+    build_database(path)
+    conn = sqlite3.connect(path)
+    try:
+        beyond = conn.execute(
+            "SELECT count(*) FROM searches WHERE yield_row IS NULL"
+            " AND engine IN ('nva', 'openalex', 'swepub')"
+        ).fetchone()
+        table = conn.execute("SELECT sum(hits) FROM search_yield WHERE position < 99").fetchone()
+        reported = conn.execute("SELECT reported FROM flow ORDER BY step").fetchall()
+    finally:
+        conn.close()
+    assert beyond == (4,)
+    assert table == (385,)
+    assert reported == [(385,), (88,), (37,), (24,)]

@@ -116,8 +116,22 @@ def test_searches_follow_section_2_1(built_db: Path) -> None:
             ("oria", "da"): 3,
             ("scholar", "da"): 3,
             ("oria", "en"): 4,
+            # beyond the report (no row of Table 3.1): the open sources' example searches
+            ("nva", "nb"): 2,
+            ("openalex", "en"): 1,
+            ("swepub", "sv"): 1,
         }
     )
+    beyond = rows(built_db, "SELECT id FROM searches WHERE yield_row IS NULL ORDER BY id")
+    assert beyond == [
+        ("nva-nb-reports-flyktninger",),
+        ("nva-nb-reports-innvandrere",),
+        ("openalex-en-nordic-refugee",),
+        ("swepub-sv-open-nyanländ",),
+    ]
+    # the report's 24 searches, each in its row of Table 3.1
+    report = rows(built_db, "SELECT yield_row, count(*) FROM searches GROUP BY 1 ORDER BY 1")
+    assert report == [(None, 4), ("da", 6), ("en", 4), ("no", 8), ("sv", 6)]
     english = rows(
         built_db, "SELECT query, filters FROM searches WHERE id = 'oria-en-career-guidance-refugee'"
     )

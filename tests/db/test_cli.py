@@ -23,7 +23,7 @@ def test_build_uses_the_default_path_in_the_working_directory(
     monkeypatch.delenv("EVIDENSBASE_DB", raising=False)
     result = CliRunner().invoke(main, ["build"])
     assert result.exit_code == 0, result.output
-    assert "24 corpus works, 24 searches, 4 rows of Table 3.1" in result.output
+    assert "24 corpus works, 28 searches, 4 rows of Table 3.1" in result.output
     assert works_in(tmp_path / "evidensbase.db") == 24
 
 

@@ -210,5 +210,6 @@ def test_screening_codes_go_to_ris_keywords_and_notes(export_db: Path) -> None:
     assert "KW  - Samarbeid og organisering\n" in text
     assert "KW  - Veiledning individuelt eller i grupper\n" in text
     assert (
-        "N1  - Screening: included (stage 3, review version 1). Group: Norske rapporter. Method: Kvalitativ." in text
+        "N1  - Screening: included (stage 3, review version 1). Group: Norske rapporter. "
+        "Method: Kvalitativ." in text
     )

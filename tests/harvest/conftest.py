@@ -80,3 +80,24 @@ def sql() -> Any:
 def get_hit() -> Any:
     """``get_hit(db, hit_key)``: the one stored hit with this key, authors decoded."""
     return _hit
+
+
+OPEN = FIXTURES / "open"
+
+
+@pytest.fixture
+def open_replay() -> Iterator[Any]:
+    """``open_replay(engine, recording, **config)``: a local NVA / OpenAlex / SwePub replay
+    server (harvest.replay_open) for the test's duration."""
+    from harvest.replay_open import OpenReplayConfig, OpenReplayServer
+
+    servers: list[OpenReplayServer] = []
+
+    def start(engine: str, recording: Path, **kwargs: Any) -> OpenReplayServer:
+        server = OpenReplayServer(OpenReplayConfig(engine, recording, **kwargs)).__enter__()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)

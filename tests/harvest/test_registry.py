@@ -27,7 +27,7 @@ def engine_choices() -> tuple[str, ...]:
 
 
 def test_the_command_offers_exactly_the_registered_engines() -> None:
-    assert engine_choices() == tuple(ENGINES) == ("oria", "scholar")
+    assert engine_choices() == tuple(ENGINES) == ("oria", "scholar", "nva", "openalex", "swepub")
 
 
 def test_every_spider_class_of_the_project_is_registered_under_its_name() -> None:
@@ -103,7 +103,9 @@ def test_a_registered_spider_class_is_offered_and_planned(mirror_db: Path, tmp_p
 
 
 def test_an_unknown_engine_and_contradicting_options_are_refused(built_db: Path) -> None:
-    with pytest.raises(HarvestError, match="unknown engine 'gopher'; choose from oria, scholar"):
+    with pytest.raises(
+        HarvestError, match="unknown engine 'gopher'; choose from oria, scholar, nva,"
+    ):
         plan_runs(built_db, HarvestOptions(engine="gopher"))
     with pytest.raises(HarvestError, match="--offline and --refresh contradict"):
         HarvestOptions(engine="oria", offline=True, refresh=True)
