@@ -1,0 +1,163 @@
+"""Downloads of any list of works: ``.ris``, ``.bib``, ``.csljson`` and an Excel-friendly ``.csv``.
+
+Every download is written by the exports package's writers (:func:`exports.registry.export_works`),
+so its bytes are those of ``evidensbase export --format F --sql "<the page's work ids>"`` (CSV as
+``--excel``: a BOM, semicolons, one plain cell per value, formula-safe). A download holds *every*
+work the page selects, not only the rows shown: the page's SQL is run again without its page limit
+(within the site's SQL time limit).
+
+URL shapes (``DB`` is the database name, ``evidensbase`` for ``evidensbase.db``). Append the
+extension to any list page of works: the ``corpus`` view, the ``portal_works`` table (one row per
+included work, built by the pages plugin) and any other ``portal_works*`` table, with the page's
+filters, facet selections and search kept in the query string::
+
+    /DB/corpus.ris                                  every included work (RIS: Zotero, EndNote)
+    /DB/corpus.bib?year__gte=2020                   BibTeX of a filter
+    /DB/portal_works.ris?themes__contains=group_guidance
+    /DB/portal_works.csljson?_search=vagledning     CSL-JSON of a search
+    /DB/portal_works.csv?language__exact=sv         Excel-friendly CSV (Datasette's raw CSV is
+                                                    /DB/portal_works.csv?_raw=1)
+    /DB/corpus.ris?key__exact=thomsen2016           one work ("download this reference")
+    /DB/corpus.ris?key__in=thomsen2016,abkhezr2017  a gap-map cell's list of works
+
+Optional parameters: ``_labels_lang=nb`` (code labels in Norwegian in the CSV; English by default),
+``_dl=1`` (sent as an attachment with a file name). A page whose rows are not works (no ``id`` or
+``key`` column, or a table that is not a list of works) answers 400, never an HTML page.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlite_utils
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+from exports.records import ExportOptions
+from exports.registry import FORMATS, export_works
+from exports.selection import Selection, SelectionError
+
+# URL extension → (export format, options). ``workscsv`` is reached as ``.csv`` (see public.py).
+DOWNLOADS: dict[str, tuple[str, ExportOptions]] = {
+    "ris": ("ris", ExportOptions()),
+    "bib": ("bib", ExportOptions()),
+    "csljson": ("csljson", ExportOptions()),
+    "workscsv": ("csv", ExportOptions(excel=True)),
+}
+FILE_EXTENSIONS = {"ris": "ris", "bib": "bib", "csljson": "json", "workscsv": "csv"}
+MEDIA_TYPES = {
+    "ris": "application/x-research-info-systems; charset=utf-8",
+    "bib": "application/x-bibtex; charset=utf-8",
+    "csljson": "application/vnd.citationstyles.csl+json; charset=utf-8",
+    "workscsv": "text/csv; charset=utf-8",
+}
+
+# The table view's SQL ends "limit N" or "limit N offset M"; a download drops it.
+_LIMIT = re.compile(r"\s+limit\s+\d+(\s+offset\s+\d+)?\s*$", re.IGNORECASE)
+
+
+def is_works_table(table: str | None) -> bool:
+    """Lists whose ``id`` is a work id: the corpus view and the pages plugin's portal_works*."""
+    return table is not None and (table == "corpus" or table.startswith("portal_works"))
+
+
+def work_column(table: str | None, columns: list[str]) -> str | None:
+    """The column naming the works: ``id`` in a works list, else ``key`` or ``work_id``."""
+    if is_works_table(table) and "id" in columns:
+        return "id"
+    for name in ("key", "work_id"):
+        if name in columns:
+            return name
+    return None
+
+
+def _can_render(table: str | None, columns: list[str]) -> bool:
+    if table is not None and not is_works_table(table):
+        return False
+    return work_column(table, columns) is not None
+
+
+def _error(message: str, status: int = 400) -> Response:
+    return Response.text(message + "\n", status=status)
+
+
+async def _work_ids(
+    datasette: Any, database: str, table: str | None, column: str, data: dict[str, Any]
+) -> list[int]:
+    query = data.get("query") or {}
+    sql = query.get("sql")
+    if not sql:
+        return []
+    sql = _LIMIT.sub("", sql.strip().rstrip(";"))
+    params = query.get("params") or {}
+    db = datasette.get_database(database)
+    if column == "key":
+        inner = f"SELECT w.id FROM works w WHERE w.key IN (SELECT key FROM ({sql}))"
+    else:
+        inner = f"SELECT DISTINCT {column} FROM ({sql})"
+    results = await db.execute(inner, params, truncate=False)
+    return [row[0] for row in results.rows if isinstance(row[0], int)]
+
+
+def _export(conn: Any, extension: str, ids: list[int], labels: str) -> tuple[str, int]:
+    format_name, options = DOWNLOADS[extension]
+    options = ExportOptions(
+        latex=options.latex, excel=options.excel, screening=options.screening, labels=labels
+    )
+    # The same selection the CLI makes from `--sql "select id from … where id in (…)"`.
+    id_list = ", ".join(str(int(i)) for i in ids) or "NULL"
+    selection = Selection(sql=f"SELECT id FROM works WHERE id IN ({id_list})")
+    result = export_works(sqlite_utils.Database(conn), format_name, selection, options)
+    return result.text, result.count
+
+
+def _make_render(extension: str) -> Any:
+    async def render(
+        datasette: Any,
+        columns: list[str],
+        database: str,
+        table: str | None,
+        request: Any,
+        data: dict[str, Any],
+    ) -> Response:
+        if data.get("error"):
+            return _error(f"error: {data['error']}")
+        column = work_column(table, list(columns))
+        if not _can_render(table, list(columns)) or column is None:
+            return _error(
+                f"a .{extension.replace('works', '')} download needs a list of works "
+                "(the corpus or portal_works, or rows with a key column)"
+            )
+        labels = request.args.get("_labels_lang") or "en"
+        if labels not in ("en", "nb"):
+            return _error("_labels_lang must be en or nb")
+        ids = await _work_ids(datasette, database, table, column, data)
+        db = datasette.get_database(database)
+        try:
+            text, count = await db.execute_fn(lambda conn: _export(conn, extension, ids, labels))
+        except SelectionError as exc:
+            return _error(f"error: {exc}")
+        headers = {"X-Works": str(count)}
+        if request.args.get("_dl"):
+            name = f"{table or 'works'}.{FILE_EXTENSIONS[extension]}"
+            headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return Response(text, status=200, headers=headers, content_type=MEDIA_TYPES[extension])
+
+    return render
+
+
+def _make_can_render() -> Any:
+    def can_render(table: str | None, columns: list[str]) -> bool:
+        return _can_render(table, list(columns or []))
+
+    return can_render
+
+
+@hookimpl
+def register_output_renderer(datasette: Any) -> list[dict[str, Any]]:
+    assert set(FORMATS) >= {fmt for fmt, _ in DOWNLOADS.values()}
+    return [
+        {"extension": ext, "render": _make_render(ext), "can_render": _make_can_render()}
+        for ext in DOWNLOADS
+    ]
