@@ -69,11 +69,20 @@ def permission_allowed(datasette: Any, action: str, resource: Any) -> bool | Non
 
 
 @hookimpl
-def extra_template_vars(datasette: Any) -> dict[str, Any]:
+def extra_template_vars(datasette: Any, database: str | None, table: str | None) -> Any:
     if not is_public(datasette):
         return {}
-    # The table and view pages print their CREATE statement; the public site does not.
-    return {"view_definition": None, "table_definition": None}
+
+    async def hide() -> dict[str, Any]:
+        # The table and view pages print their CREATE statement; the public site does not.
+        extra: dict[str, Any] = {"view_definition": None, "table_definition": None}
+        if table == "corpus" and database:
+            columns = await datasette.get_database(database).table_columns(table)
+            hidden = hidden_columns(datasette)
+            extra["filter_columns"] = [c for c in columns if c not in hidden]
+        return extra
+
+    return hide
 
 
 def _corpus_path(path: str, database: str) -> tuple[bool, str]:
@@ -105,6 +114,11 @@ def rewrite(
         args = parse_qsl(query.decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError:
         return _error(400, "the query string is not UTF-8")
+    for key, value in args:
+        if key in ("_timelimit", "_facet_size") and not (value.isdigit() or value == "max"):
+            return _error(400, f"{key}={value}: expected a whole number")
+        if key == "_size" and not (value.isdigit() or value == "max"):
+            return _error(400, f"_size={value}: expected a whole number or max")
     parts = path.strip("/").split("/")
     changed = False
     # A download of a list of works: no facets or counts to compute, the renderer reruns the SQL.
@@ -138,6 +152,14 @@ def rewrite(
     return path, query
 
 
+_START_400 = {
+    "type": "http.response.start",
+    "status": 400,
+    "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+}
+_BODY_400 = {"type": "http.response.body", "body": b"bad request: a parameter is not valid here\n"}
+
+
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
     def wrap(app: Any) -> Any:
@@ -169,7 +191,24 @@ def asgi_wrapper(datasette: Any) -> Any:
             if path != scope["path"] or query != scope.get("query_string", b""):
                 scope = {**scope, "path": path, "raw_path": path.encode("utf-8"),
                          "query_string": query}  # fmt: skip
-            await app(scope, receive, send)
+            if not query:
+                await app(scope, receive, send)
+                return
+            # A parameter Datasette does not check (e.g. _sort=nope, _next=zzz) ends in a 500: with
+            # a query string that is the request's fault, answered as a 400 without the details.
+            swallowed = False
+
+            async def guarded_send(message: dict[str, Any]) -> None:
+                nonlocal swallowed
+                if message["type"] == "http.response.start" and message.get("status") == 500:
+                    swallowed = True
+                    await send(_START_400)
+                    await send(_BODY_400)
+                    return
+                if not swallowed:
+                    await send(message)
+
+            await app(scope, receive, guarded_send)
 
         return bounded
 

@@ -27,6 +27,7 @@ Optional parameters: ``_labels_lang=nb`` (code labels in Norwegian in the CSV; E
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -55,6 +56,19 @@ MEDIA_TYPES = {
 
 # The table view's SQL ends "limit N" or "limit N offset M"; a download drops it.
 _LIMIT = re.compile(r"\s+limit\s+\d+(\s+offset\s+\d+)?\s*$", re.IGNORECASE)
+
+
+# Datasette has a few SQL threads; at most this many of them write a download at a time, so big
+# downloads queue behind each other and the pages stay quick for everyone else.
+DOWNLOAD_SLOTS = 1
+_slots: dict[int, asyncio.Semaphore] = {}
+
+
+def _download_slot() -> asyncio.Semaphore:
+    loop = id(asyncio.get_running_loop())
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(DOWNLOAD_SLOTS)
+    return _slots[loop]
 
 
 def is_works_table(table: str | None) -> bool:
@@ -135,7 +149,10 @@ def _make_render(extension: str) -> Any:
         ids = await _work_ids(datasette, database, table, column, data)
         db = datasette.get_database(database)
         try:
-            text, count = await db.execute_fn(lambda conn: _export(conn, extension, ids, labels))
+            async with _download_slot():
+                text, count = await db.execute_fn(
+                    lambda conn: _export(conn, extension, ids, labels)
+                )
         except SelectionError as exc:
             return _error(f"error: {exc}")
         headers = {"X-Works": str(count)}
