@@ -41,7 +41,7 @@ PUBLIC_SETTINGS: dict[str, Any] = {
     "facet_time_limit_ms": 200,
     "facet_suggest_time_limit_ms": 50,
     "suggest_facets": False,
-    "allow_sql": False,
+    "default_allow_sql": False,
     "allow_download": False,
     "allow_csv_stream": False,
     "default_cache_ttl": 300,
@@ -51,7 +51,7 @@ PRIVATE_SETTINGS: dict[str, Any] = {
     **PUBLIC_SETTINGS,
     "sql_time_limit_ms": 3000,
     "facet_time_limit_ms": 500,
-    "allow_sql": True,
+    "default_allow_sql": True,
     "allow_download": True,
     "default_cache_ttl": 5,
 }
@@ -63,6 +63,10 @@ def site_metadata(db_path: str | Path, public: bool = True) -> dict[str, Any]:
     metadata = portal_metadata(db_path)
     plugins = metadata.setdefault("plugins", {})
     plugins[PLUGIN_NAME] = {**plugins.get(PLUGIN_NAME, {}), "public": public}
+    if public:
+        metadata["allow_sql"] = (
+            False  # Datasette's own switch for the SQL box, besides the plugin's
+        )
     return metadata
 
 

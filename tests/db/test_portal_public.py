@@ -182,7 +182,7 @@ def test_every_query_has_a_short_time_limit(secret_db: Path) -> None:
     datasette = make_datasette(secret_db)
     assert datasette.setting("sql_time_limit_ms") <= 1000
     assert datasette.setting("facet_time_limit_ms") <= 200
-    assert datasette.setting("allow_sql") is False
+    assert datasette.setting("default_allow_sql") is False
     assert datasette.setting("allow_download") is False
     assert datasette.setting("suggest_facets") is False
 
