@@ -7,7 +7,7 @@ The published database is immutable, so everything a page would otherwise aggreg
   (``themes`` and ``countries`` as JSON lists of codes), the first lines of each summary, and
   ``search_text``: title, authors, abstract and summaries, also folded (``Søholt`` → ``Soholt``).
 - ``portal_work_values``: (work_id, facet, value) for every facet, to filter by any of them.
-- ``portal_fts``: a trigram FTS5 index over ``search_text`` (rowid = work id).
+- ``portal_works_fts``: a trigram FTS5 index over ``search_text`` (content ``portal_works``).
 - ``portal_facets``: (facet, value) → number of included works, with the nb/en labels.
 - ``portal_cross``: (facet, value, facet2, value2) → number of works with both, for the gap map and
   a list filtered by one value; zero cells of the gap map's axes are stored too.
@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS portal_works (
     refugees_interviewed TEXT, doi TEXT, url TEXT, published_in TEXT,
     excerpt_nb TEXT, excerpt_en TEXT, search_text TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS portal_works_order ON portal_works(year, authors, id);
+CREATE INDEX IF NOT EXISTS portal_works_order ON portal_works(year DESC, authors, id);
 CREATE TABLE IF NOT EXISTS portal_work_values (
     work_id INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (facet, value, work_id)
@@ -65,7 +65,9 @@ CREATE TABLE IF NOT EXISTS portal_cross (
     count INTEGER NOT NULL, PRIMARY KEY (facet, value, facet2, value2)
 );
 CREATE TABLE IF NOT EXISTS portal_figures (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS portal_fts USING fts5(search_text, tokenize = 'trigram');
+CREATE VIRTUAL TABLE IF NOT EXISTS portal_works_fts USING fts5(
+    search_text, content = "portal_works", content_rowid = "id", tokenize = 'trigram'
+);
 """
 
 _FOLD_A = str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "ð": "d"})
@@ -140,6 +142,10 @@ def _summaries(db: sqlite_utils.Database) -> dict[tuple[int, str], tuple[str, st
     }
 
 
+def _first(values: list[str] | None) -> str | None:
+    return values[0] if values else None
+
+
 _INTERVIEWED = {"true": "yes", "false": "no"}
 
 
@@ -173,8 +179,8 @@ def work_rows(db: sqlite_utils.Database) -> tuple[list[dict[str, Any]], list[tup
             "year": row[5],
             "type": row[6],
             "language": row[7],
-            "report_group": (c.get("group") or [None])[0],
-            "method": (c.get("method") or [None])[0],
+            "report_group": _first(c.get("group")),
+            "method": _first(c.get("method")),
             "countries": json.dumps(c.get("country", []), ensure_ascii=False),
             "themes": json.dumps(c.get("theme", []), ensure_ascii=False),
             "peer_reviewed": row[8],
@@ -252,7 +258,7 @@ def facet_rows(
     for pairs in by_work.values():
         for facet, value in pairs:
             for facet2, value2 in pairs:
-                if facet != facet2:
+                if (facet, value) != (facet2, value2):
                     cross[(facet, value, facet2, value2)] += 1
     # The gap map shows empty cells: every theme × every value of each axis, zero included.
     themes = [value for (vocabulary, value) in labels if vocabulary == "theme"]
@@ -336,10 +342,7 @@ def refresh_portal(db: sqlite_utils.Database) -> dict[str, int]:
         "portal_figures": _replace(db, "portal_figures", ["key", "value"], figure_rows(db, works)),
     }
     if changed["portal_works"]:
-        db.execute("DELETE FROM portal_fts")
-        db.conn.executemany(
-            "INSERT INTO portal_fts (rowid, search_text) VALUES (?, ?)",
-            [(w["id"], w["search_text"]) for w in works],
-        )
-        changed["portal_fts"] = len(works)
+        # External content (Datasette finds the index by content="portal_works"): rebuild it.
+        db.execute("INSERT INTO portal_works_fts (portal_works_fts) VALUES ('rebuild')")
+        changed["portal_works_fts"] = len(works)
     return {table: n for table, n in changed.items() if n}
