@@ -62,16 +62,16 @@ def _copy_database(source: Path, target: Path) -> None:
 
 
 def _precompute(database: Path) -> None:
-    """The pages plugin's precomputed tables (portal_works, …), when that module exists."""
+    """The pages' precomputed tables (portal_works, …): build writes them; made sure of here."""
+    import sqlite_utils
+
+    from db.portal.precompute import refresh_portal
+
+    db = sqlite_utils.Database(database)
     try:
-        from db.portal import precompute  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    for name in ("precompute", "build_portal_tables", "build", "run"):
-        function = getattr(precompute, name, None)
-        if callable(function):
-            function(database)
-            return
+        refresh_portal(db)
+    finally:
+        db.close()
 
 
 def _lib(out: Path) -> None:

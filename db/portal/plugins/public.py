@@ -251,7 +251,7 @@ async def _corpus_rows(datasette: Any, sql: str, params: Any = ()) -> list[Any]:
 
 async def sitemap_xml(datasette: Any, request: Any) -> Response:
     db = _database(datasette)
-    pages = ["/", f"/{db.name}/corpus"]
+    pages = ["/", "/works", "/gap-map", f"/{db.name}/corpus"]
     names = await db.table_names()
     pages += [f"/{db.name}/{n}" for n in ("portal_works",) if n in names]
     rows = await _corpus_rows(
