@@ -151,3 +151,24 @@ def test_the_feed_and_sitemap_escape_text(built_db: Path) -> None:
     urls = ElementTree.fromstring(sitemap.content)
     locs = [e.text for e in urls.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     assert "http://localhost/works/thomsen2016" in locs and len(locs) >= 26
+
+
+@pytest.mark.parametrize("fmt", ["ris", "csv"])
+def test_portal_works_with_a_theme_and_a_search_downloads_those_works(
+    built_db: Path, tmp_path: Path, fmt: str
+) -> None:
+    themed, one = fetch(
+        make_datasette(built_db, immutable=True),
+        f"/evidensbase/portal_works.{fmt}?themes__arraycontains=power_relations",
+        f"/evidensbase/portal_works.{fmt}?key__exact=thomsen2016",
+    )
+    assert themed.status_code == 200, themed.text[:300]
+    sql = (
+        "SELECT id FROM portal_works WHERE EXISTS "
+        "(SELECT 1 FROM json_each(themes) WHERE value = 'power_relations')"
+    )
+    assert themed.content == cli_export(built_db, fmt, sql, tmp_path)
+    assert int(themed.headers["x-works"]) >= 3
+    assert one.content == cli_export(
+        built_db, fmt, "SELECT id FROM works WHERE key = 'thomsen2016'", tmp_path
+    )

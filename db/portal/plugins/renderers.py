@@ -13,12 +13,13 @@ filters, facet selections and search kept in the query string::
 
     /DB/corpus.ris                                  every included work (RIS: Zotero, EndNote)
     /DB/corpus.bib?year__gte=2020                   BibTeX of a filter
-    /DB/portal_works.ris?themes__contains=group_guidance
-    /DB/portal_works.csljson?_search=vagledning     CSL-JSON of a search
+    /DB/portal_works.ris?themes__arraycontains=individual_group      a theme (JSON array column)
+    /DB/portal_works.ris?themes__arraycontains=power_relations&method=qualitative  a gap-map cell
+    /DB/portal_works.csljson?_search=vagledning     CSL-JSON of a search (portal_works_fts)
     /DB/portal_works.csv?language__exact=sv         Excel-friendly CSV (Datasette's raw CSV is
                                                     /DB/portal_works.csv?_raw=1)
-    /DB/corpus.ris?key__exact=thomsen2016           one work ("download this reference")
-    /DB/corpus.ris?key__in=thomsen2016,abkhezr2017  a gap-map cell's list of works
+    /DB/portal_works.ris?key__exact=thomsen2016     one work ("download this reference")
+    /DB/portal_works.bib?key__in=thomsen2016,abkhezr2017  any list of keys
 
 Optional parameters: ``_labels_lang=nb`` (code labels in Norwegian in the CSV; English by default),
 ``_dl=1`` (sent as an attachment with a file name). A page whose rows are not works (no ``id`` or
