@@ -117,6 +117,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Et anførselstegn uten partner ble oversett.",
         "A quotation mark without a partner was ignored.",
     ),
+    "search_match": ("Treff i teksten", "Match in the text"),
     "filters": ("Avgrens", "Filter"),
     "active_filters": ("Valgte filtre", "Active filters"),
     "remove_filter": ("Fjern filteret {label}", "Remove the filter {label}"),

@@ -65,8 +65,9 @@ CREATE TABLE IF NOT EXISTS portal_cross (
     count INTEGER NOT NULL, PRIMARY KEY (facet, value, facet2, value2)
 );
 CREATE TABLE IF NOT EXISTS portal_figures (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Written content="portal_works" exactly: that is how Datasette finds a table's search index.
 CREATE VIRTUAL TABLE IF NOT EXISTS portal_works_fts USING fts5(
-    search_text, content = "portal_works", content_rowid = "id", tokenize = 'trigram'
+    search_text, content="portal_works", content_rowid="id", tokenize='trigram'
 );
 """
 

@@ -15,11 +15,12 @@ Every page reads the tables of db/portal/precompute.py and single rows, never al
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -306,6 +307,12 @@ def highlight(text: str | None, terms: list[str]) -> Markup:
     return Markup("".join(out))
 
 
+def marked_snippet(text: str | None) -> Markup:
+    """An FTS snippet whose matches are wrapped in \x02…\x03: escaped first, then marked."""
+    escaped = str(escape(" ".join((text or "").split())))
+    return Markup(escaped.replace("\x02", "<mark>").replace("\x03", "</mark>"))
+
+
 # --- the reader's list ---------------------------------------------------------------------
 
 
@@ -402,6 +409,15 @@ async def works_list(datasette: Any, request: Any) -> Response:
             f"LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}",
             params,
         )
+        snippets: dict[int, Markup] = {}
+        if terms and rows:
+            ids = ", ".join(str(int(r[0])) for r in rows)
+            for work_id, text_ in await db.execute(
+                "SELECT rowid, snippet(portal_works_fts, 0, char(2), char(3), '…', 24) "
+                f"FROM portal_works_fts WHERE portal_works_fts MATCH ? AND rowid IN ({ids})",
+                [fts_query(terms)],
+            ):
+                snippets[work_id] = marked_snippet(text_)
         for r in rows:
             excerpt_text, excerpt_lang = (r[7], "nb") if lang == "nb" else (r[8], "en")
             if not excerpt_text:
@@ -416,6 +432,7 @@ async def works_list(datasette: Any, request: Any) -> Response:
                     "themes": [labels.get(("theme", t), {}).get(lang, t) for t in json.loads(r[6])],
                     "excerpt": highlight(excerpt_text, terms),
                     "excerpt_lang": excerpt_lang,
+                    "match": snippets.get(r[0]),
                     "work_lang": r[9],
                 }
             )
@@ -492,7 +509,13 @@ def _reference_html(conn: Any, work_id: int, lang: str) -> str:
         "issue, language, doi, isbn, issn, url, abstract, peer_reviewed FROM works WHERE id = ?",
         [work_id],
     ).fetchone()
-    work = ExportWork(row[0], row[1], row[2], json.loads(row[3] or "[]"), *row[4:])
+    # citeproc-py's HTML output does not escape the data: escape every text before it formats.
+    authors = [
+        {k: html.escape(v) if isinstance(v, str) else v for k, v in name.items()}
+        for name in json.loads(row[3] or "[]")
+    ]
+    fields: list[Any] = [html.escape(v) if isinstance(v, str) else v for v in row]
+    work = ExportWork(fields[0], row[1], fields[2], authors, *fields[4:])
     work.cite_key = row[1]
     entries = reference_list(LoadedWorks([work], [], {}), ExportOptions(labels=lang), "html")
     return entries[0] if entries else ""
@@ -504,7 +527,7 @@ async def work_page(datasette: Any, request: Any) -> Response:
     db = _database(datasette)
     if not await _built(db):
         return await _render(datasette, request, "portal_missing.html", {"page_lang": lang}, 503)
-    key = request.url_vars["key"]
+    key = unquote(request.url_vars["key"])
     row = (
         await db.execute(
             "SELECT id, key, title, authors, year, type, language, doi, url, peer_reviewed, "
@@ -513,8 +536,8 @@ async def work_page(datasette: Any, request: Any) -> Response:
         )
     ).first()
     if row is None:
-        context = {"page_lang": lang, "key": key}
-        return await _render(datasette, request, "portal_not_found.html", context, 404)
+        missing: dict[str, Any] = {"page_lang": lang, "key": key}
+        return await _render(datasette, request, "portal_not_found.html", missing, 404)
     work_id = row[0]
     labels = await _facet_labels(db)
     reference = await db.execute_fn(lambda conn: _reference_html(conn, work_id, lang))
