@@ -274,6 +274,10 @@ def facet_rows(
     return facets, [(*key, n) for key, n in sorted(cross.items())]
 
 
+def _one(db: sqlite_utils.Database, sql: str) -> Any:
+    return db.execute(sql).fetchone()[0]
+
+
 def figure_rows(db: sqlite_utils.Database, works: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The landing page's figures as (key, JSON)."""
     years = [w["year"] for w in works if w["year"]]
@@ -296,9 +300,9 @@ def figure_rows(db: sqlite_utils.Database, works: list[dict[str, Any]]) -> list[
         "review": review,
         "flow": flow,
         "search_yield": search_yield,
-        "harvested": db.execute("SELECT count(*) FROM works WHERE origin != 'corpus'").fetchone()[
-            0
-        ],
+        "harvested": _one(db, "SELECT count(*) FROM works WHERE origin != 'corpus'"),
+        # The latest decision: when the review's content last changed (the year to cite).
+        "updated": _one(db, "SELECT max(decided_at) FROM decisions"),
     }
     return [
         (key, json.dumps(value, ensure_ascii=False, sort_keys=True))

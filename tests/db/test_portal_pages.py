@@ -65,6 +65,7 @@ def test_landing_page_tells_what_the_review_asks_with_flow_yield_and_entry_point
     assert 'href="/works?country=NO"' in nb and 'href="/works?year=2019"' in nb
     assert '<label for="q">Søk i bidragene</label>' in nb
     assert "Slik siterer du databasen" in text and "CC BY 4.0" in text
+    assert "evidensbase. (2023). Karriereveiledning for nyankomne" in text  # the latest decision
     # Charts are SVG with a text alternative that names every figure.
     assert re.search(r'<svg class="chart"[^>]*role="img"[^>]*aria-labelledby=', nb)
     assert re.search(r"<desc [^>]*>Bidrag etter gruppe i rapporten: Norske rapporter 9;", nb)

@@ -235,7 +235,7 @@ async def landing(datasette: Any, request: Any) -> Response:
         "flow": flow,
         "search_yield": search_yield,
         "charts": _charts(labels, lang),
-        "cite": TEXTS[lang]["cite_text"].format(year=figures.get("built_year", 2026)),
+        "cite": TEXTS[lang]["cite_text"].format(year=(figures.get("updated") or "n.d.")[:4]),
         "database": db.name,
         "metadata": datasette.metadata(),
     }
