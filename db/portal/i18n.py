@@ -150,6 +150,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "Ikke fagfellevurdert. Kvalitetsvurderingen av bidraget er ikke registrert i databasen.",
         "Not peer-reviewed. The work's quality rating is not recorded in the database.",
     ),
+    "quality_passed_stage2": (
+        "Bidraget ble vurdert som relevant og av akseptabel kvalitet i trinn 2 (av {who}), men "
+        "de enkelte kvalitetsvurderingene er ikke registrert.",
+        "It was judged relevant and of acceptable quality at stage 2 (by {who}), but the single "
+        "quality ratings are not recorded.",
+    ),
     "quality_met": (
         "Oppfyller regelen for akseptabel kvalitet",
         "Meets the rule for acceptable quality",

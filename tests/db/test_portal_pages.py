@@ -156,6 +156,7 @@ def test_a_work_page_has_reference_summary_codes_quality_and_trail(portal: Any) 
     assert "Rapportens gruppe" not in text and "Norske rapporter" in text
     assert "rapportens forfattere" in text  # the corpus decisions' actor, as a role
     assert "Ikke fagfellevurdert" in text
+    assert "akseptabel kvalitet i trinn 2 (av rapportens forfattere)" in text
     assert 'href="https://bibsys-almaprimo.hosted.exlibrisgroup.com/discovery/search' in markup
     assert 'href="/evidensbase/portal_works.ris?key__exact=thomsen2016"' in markup
     assert "Beslektede bidrag" in text and markup.count('href="/works/') > 1

@@ -600,6 +600,10 @@ async def work_page(datasette: Any, request: Any) -> Response:
                 "when": (decided_at or "")[:10],
             }
         )
+    stage2 = [
+        d for d in trail if d["stage"] == T["stage_2"] and d["decision"] == T["decision_include"]
+    ]
+    passed_stage2 = stage2[-1]["who"] if stage2 else None
     themes = json.loads(row[10])
     related = []
     if themes:
@@ -646,6 +650,7 @@ async def work_page(datasette: Any, request: Any) -> Response:
         "codes": codes,
         "participants": participants[0] if participants else None,
         "quality": quality,
+        "passed_stage2": passed_stage2,
         "quality_rule": await db.execute_fn(lambda conn: quality_rule_text(conn, lang)),
         "trail": trail,
         "related": related,
