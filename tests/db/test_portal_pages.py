@@ -259,3 +259,18 @@ def test_every_text_field_is_shown_escaped_on_every_page(built_db: Path) -> None
             assert "& Co" not in response.text, path
         else:  # a typed "<script>" is shown back as text
             assert "&lt;script&gt;" in response.text, path
+
+
+def test_the_screening_trail_names_roles_never_people_or_notes(built_db: Path) -> None:
+    with sqlite3.connect(built_db) as conn:
+        work_id = conn.execute("SELECT id FROM works WHERE key = 'thomsen2016'").fetchone()[0]
+        conn.execute(
+            "INSERT INTO decisions (work_id, stage, decision, criterion, reviewer, actor, note, "
+            "decided_at, role) VALUES (?, 3, 'include', NULL, 'Ola Nordmann', 'person', "
+            "'a private note', '2026-02-01', 'resolve')",
+            [work_id],
+        )
+    markup = page(make_datasette(built_db), "/works/thomsen2016?lang=en")
+    trail = visible(markup[markup.index('id="trail-h"') :])
+    assert "reviewer (resolved a disagreement)" in trail and "2026-02-01" in trail
+    assert "Ola" not in markup and "Nordmann" not in markup and "private note" not in markup
