@@ -414,7 +414,7 @@ async def works_list(datasette: Any, request: Any) -> Response:
         if terms and rows:
             ids = ", ".join(str(int(r[0])) for r in rows)
             for work_id, text_ in await db.execute(
-                "SELECT rowid, snippet(portal_works_fts, 0, char(2), char(3), '…', 24) "
+                "SELECT rowid, snippet(portal_works_fts, 0, char(2), char(3), '…', 64) "
                 f"FROM portal_works_fts WHERE portal_works_fts MATCH ? AND rowid IN ({ids})",
                 [fts_query(terms)],
             ):
