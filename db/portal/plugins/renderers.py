@@ -59,9 +59,11 @@ MEDIA_TYPES = {
 _LIMIT = re.compile(r"\s+limit\s+\d+(\s+offset\s+\d+)?\s*$", re.IGNORECASE)
 
 
-# Datasette has a few SQL threads; at most this many of them write a download at a time, so big
-# downloads queue behind each other and the pages stay quick for everyone else.
+# Datasette has a few SQL threads; at most this many of them write a big download (over BIG works)
+# at a time, so big downloads queue behind each other and the pages stay quick for everyone else.
+# Small ones (a filter, a gap-map cell, one work) take milliseconds and do not queue.
 DOWNLOAD_SLOTS = 1
+BIG = 2000
 _slots: dict[int, asyncio.Semaphore] = {}
 
 
@@ -170,7 +172,12 @@ def _make_render(extension: str) -> Any:
         ids = await _work_ids(datasette, database, table, column, data)
         db = datasette.get_database(database)
         try:
-            async with _download_slot():
+            if len(ids) > BIG:
+                async with _download_slot():
+                    text, count = await db.execute_fn(
+                        lambda conn: _export(conn, extension, ids, labels)
+                    )
+            else:
                 text, count = await db.execute_fn(
                     lambda conn: _export(conn, extension, ids, labels)
                 )
