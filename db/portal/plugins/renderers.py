@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import OrderedDict
 from typing import Any
 
 import sqlite_utils
@@ -169,8 +170,13 @@ def _make_render(extension: str) -> Any:
         labels = request.args.get("_labels_lang") or "en"
         if labels not in ("en", "nb"):
             return _error("_labels_lang must be en or nb")
-        ids = await _work_ids(datasette, database, table, column, data)
         db = datasette.get_database(database)
+        # An immutable file gives the same download for the same URL: kept in a bounded cache.
+        key = (db.path, db.size, table, extension, request.query_string)
+        cached = None if db.is_mutable else _CACHE.get(key)
+        if cached is not None:
+            return _response(extension, table, request, *cached)
+        ids = await _work_ids(datasette, database, table, column, data)
         try:
             if len(ids) > BIG:
                 async with _download_slot():
@@ -183,13 +189,47 @@ def _make_render(extension: str) -> Any:
                 )
         except SelectionError as exc:
             return _error(f"error: {exc}")
-        headers = {"X-Works": str(count)}
-        if request.args.get("_dl"):
-            name = f"{table or 'works'}.{FILE_EXTENSIONS[extension]}"
-            headers["Content-Disposition"] = f'attachment; filename="{name}"'
-        return Response(text, status=200, headers=headers, content_type=MEDIA_TYPES[extension])
+        if not db.is_mutable:
+            _CACHE.put(key, text, count)
+        return _response(extension, table, request, text, count)
 
     return render
+
+
+def _response(extension: str, table: str | None, request: Any, text: str, count: int) -> Response:
+    headers = {"X-Works": str(count)}
+    if request.args.get("_dl"):
+        name = f"{table or 'works'}.{FILE_EXTENSIONS[extension]}"
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(text, status=200, headers=headers, content_type=MEDIA_TYPES[extension])
+
+
+class DownloadCache:
+    """Least recently used downloads, at most ``limit`` characters of text in all."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.items: OrderedDict[Any, tuple[str, int]] = OrderedDict()
+
+    def get(self, key: Any) -> tuple[str, int] | None:
+        item = self.items.get(key)
+        if item is not None:
+            self.items.move_to_end(key)
+        return item
+
+    def put(self, key: Any, text: str, count: int) -> None:
+        if len(text) > self.limit // 4 or key in self.items:
+            return
+        self.items[key] = (text, count)
+        self.size += len(text)
+        while self.size > self.limit:
+            _, (old, _n) = self.items.popitem(last=False)
+            self.size -= len(old)
+
+
+CACHE_CHARS = 64_000_000
+_CACHE = DownloadCache(CACHE_CHARS)
 
 
 def _make_can_render() -> Any:
