@@ -178,7 +178,7 @@ def pages(db: str, n: int) -> dict[str, dict[str, str]]:
     return {
         "landing page": {"evidensbase": "/", "datasette": "/"},
         "reader's list with facets": {
-            "evidensbase": "/list",
+            "evidensbase": "/works",
             "datasette": f"/{db}/corpus?{facets4}",
         },
         "full-text search": {
