@@ -32,6 +32,8 @@ from db.portal.precompute import FACETS, GAP_AXES, INTERVIEWED_LABELS, fold
 from db.portal.quality import acceptable_quality, quality_rule_text
 
 PAGE_SIZE = 25
+RELATED_POOL = 200  # works looked at per theme when picking related works
+COUNT_CAP = 1000  # a narrowed list counts its works (and facet values) up to this many
 MIN_TERM = 3  # the trigram index cannot match shorter words
 ORIA_SEARCH = (
     "https://bibsys-almaprimo.hosted.exlibrisgroup.com/discovery/search?query=any,contains,{q}"
@@ -363,19 +365,26 @@ async def works_list(datasette: Any, request: Any) -> Response:
         page = max(1, int(request.args.get("page") or 1))
     except ValueError:
         page = 1
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
+    source = "portal_works w"
+    if terms:
+        # Driven by the index: rows come as it finds them, so a page and a capped count are fast.
+        source = "portal_works_fts f JOIN portal_works w ON w.id = f.rowid"
+        clauses.append("f.portal_works_fts MATCH ?")
+        params.append(fts_query(terms))
     for facet, value in filters:
         clauses.append(
-            "id IN (SELECT work_id FROM portal_work_values WHERE facet = ? AND value = ?)"
+            "w.id IN (SELECT work_id FROM portal_work_values WHERE facet = ? AND value = ?)"
         )
         params += [facet, value]
-    if terms:
-        clauses.append("id IN (SELECT rowid FROM portal_works_fts WHERE portal_works_fts MATCH ?)")
-        params.append(fts_query(terms))
     searching_nothing = bool(q) and not terms
     where = " AND ".join(clauses) or "1"
     labels = await _facet_labels(db)
-    # Counts: precomputed for the whole list and for one filter, counted only for narrower lists.
+    capped = False
+    # Counts: precomputed for the whole list and for one filter, counted only for narrower lists
+    # (and only up to COUNT_CAP works: beyond it the page says "more than" and shows no counts).
+    counts: dict[tuple[str, str], int] | None
     if searching_nothing:
         total, counts = 0, {}
     elif not filters and not terms:
@@ -392,21 +401,30 @@ async def works_list(datasette: Any, request: Any) -> Response:
         counts[(facet, value)] = total
     else:
         total = (
-            await db.execute(f"SELECT count(*) FROM portal_works WHERE {where}", params)
+            await db.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} "
+                f"LIMIT {COUNT_CAP + 1})",
+                params,
+            )
         ).first()[0]
-        rows = await db.execute(
-            "SELECT facet, value, count(*) FROM portal_work_values WHERE work_id IN "
-            f"(SELECT id FROM portal_works WHERE {where}) GROUP BY facet, value",
-            params,
-        )
-        counts = {(r[0], r[1]): r[2] for r in rows}
+        capped = total > COUNT_CAP
+        if capped:
+            total, counts = COUNT_CAP, None
+        else:
+            rows = await db.execute(
+                "SELECT facet, value, count(*) FROM portal_work_values WHERE work_id IN "
+                f"(SELECT w.id FROM {source} WHERE {where}) GROUP BY facet, value",
+                params,
+            )
+            counts = {(r[0], r[1]): r[2] for r in rows}
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(page, pages)
     works = []
     if total and not searching_nothing:
+        order = "" if capped else "ORDER BY w.year DESC, w.authors, w.id"
         rows = await db.execute(
-            "SELECT id, key, title, authors, year, type, themes, excerpt_nb, excerpt_en, "
-            f"language FROM portal_works WHERE {where} ORDER BY year DESC, authors, id "
+            "SELECT w.id, w.key, w.title, w.authors, w.year, w.type, w.themes, w.excerpt_nb, "
+            f"w.excerpt_en, w.language FROM {source} WHERE {where} {order} "
             f"LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}",
             params,
         )
@@ -444,9 +462,9 @@ async def works_list(datasette: Any, request: Any) -> Response:
         for (f, value), info in labels.items():
             if f != facet:
                 continue
-            n = counts.get((f, value), 0)
+            n = counts.get((f, value), 0) if counts is not None else None
             chosen = (facet, value) in selected
-            if not n and not chosen:
+            if n == 0 and not chosen:
                 continue
             toggled = (
                 [fv for fv in filters if fv != (facet, value)]
@@ -460,6 +478,7 @@ async def works_list(datasette: Any, request: Any) -> Response:
                     "chosen": chosen,
                     "href": _list_url(toggled, q),
                     "sort": info["sort"],
+                    "has_count": n is not None,
                     "value": value,
                 }
             )
@@ -473,7 +492,8 @@ async def works_list(datasette: Any, request: Any) -> Response:
         }
         for f, v in filters
     ]
-    heading = T["results_for"].format(n=total, q=q) if q else T["results"].format(n=total)
+    shown = f"{total}+" if capped else total
+    heading = T["results_for"].format(n=shown, q=q) if q else T["results"].format(n=shown)
     context = {
         "page_lang": lang,
         "works": works,
@@ -607,18 +627,28 @@ async def work_page(datasette: Any, request: Any) -> Response:
     themes = json.loads(row[10])
     related = []
     if themes:
-        marks = ", ".join("?" for _ in themes)
-        related_rows = await db.execute(
-            "SELECT w.key, w.title, w.authors, w.year, count(*) AS shared "
-            "FROM portal_work_values v "
-            "JOIN portal_works w ON w.id = v.work_id "
-            f"WHERE v.facet = 'theme' AND v.value IN ({marks}) AND v.work_id != ? "
-            "GROUP BY v.work_id ORDER BY shared DESC, w.year DESC, w.id LIMIT 6",
-            [*themes, work_id],
+        # Candidates: the latest works of each of its themes (an index range each, never a count
+        # over every work), ranked by how many themes they share.
+        candidates = " UNION ALL ".join(
+            "SELECT * FROM (SELECT work_id FROM portal_work_values WHERE facet = 'theme' "
+            f"AND value = ? AND work_id != ? ORDER BY work_id DESC LIMIT {RELATED_POOL})"
+            for _ in themes
         )
-        related = [
-            {"key": r[0], "title": r[1], "authors": r[2], "year": r[3]} for r in related_rows
-        ]
+        pool = await db.execute(candidates, [p for t in themes for p in (t, work_id)])
+        shared: dict[int, int] = {}
+        for (candidate,) in pool:
+            shared[candidate] = shared.get(candidate, 0) + 1
+        best = sorted(shared, key=lambda c: (-shared[c], -c))[:6]
+        if best:
+            marks = ", ".join("?" for _ in best)
+            by_id = {
+                r[0]: {"key": r[1], "title": r[2], "authors": r[3], "year": r[4]}
+                for r in await db.execute(
+                    f"SELECT id, key, title, authors, year FROM portal_works WHERE id IN ({marks})",
+                    best,
+                )
+            }
+            related = [by_id[c] for c in best if c in by_id]
     links = []
     if row[7]:
         links.append({"label": f"{T['doi']}: {row[7]}", "href": f"https://doi.org/{row[7]}"})
