@@ -172,3 +172,12 @@ def test_portal_works_with_a_theme_and_a_search_downloads_those_works(
     assert one.content == cli_export(
         built_db, fmt, "SELECT id FROM works WHERE key = 'thomsen2016'", tmp_path
     )
+
+
+def test_an_immutable_file_serves_the_same_download_again_from_the_cache(built_db: Path) -> None:
+    datasette = make_datasette(built_db, immutable=True)
+    path = "/evidensbase/portal_works.ris?year__gte=2019"
+    first, again, other = fetch(datasette, path, path, "/evidensbase/portal_works.ris?year=2016")
+    assert first.status_code == again.status_code == other.status_code == 200
+    assert first.content == again.content and first.headers["x-works"] == again.headers["x-works"]
+    assert other.content != first.content
