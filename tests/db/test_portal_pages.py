@@ -274,3 +274,21 @@ def test_the_screening_trail_names_roles_never_people_or_notes(built_db: Path) -
     trail = visible(markup[markup.index('id="trail-h"') :])
     assert "reviewer (resolved a disagreement)" in trail and "2026-02-01" in trail
     assert "Ola" not in markup and "Nordmann" not in markup and "private note" not in markup
+
+
+def test_a_big_narrowed_list_says_more_than_and_still_pages(
+    portal: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datasette.plugins import pm
+
+    # The cap is 1000 works; a cap of 3 makes the 24-work corpus take the same path. Datasette
+    # loads plugins_dir modules by file, so the setting is changed on the module it loaded.
+    (loaded,) = [
+        p for p in pm.get_plugins() if str(getattr(p, "__file__", "")).endswith("pages.py")
+    ]
+    monkeypatch.setattr(loaded, "COUNT_CAP", 3)
+    markup = page(portal, "/works?q=veiledning&group=norwegian_report")
+    assert "3+ bidrag for «veiledning»" in visible(markup)
+    assert 1 <= len(keys_on(markup)) <= 25
+    facets = markup[markup.index('id="facets-h"') : markup.index('id="results-h"')]
+    assert 'class="count"' not in facets and "Kvalitativ" in facets
