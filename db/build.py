@@ -17,6 +17,7 @@ import sqlite_utils
 from db.database import open_db, resolve_db_path
 from db.decisions import record_decision
 from db.embedded import CORPUS_DIR, Corpus, load_corpus, strip_lines
+from db.portal.precompute import refresh_portal
 from db.search_index import refresh_search_index
 from db.versions import adopt_protocol_file, current_version_number
 
@@ -63,6 +64,8 @@ def build_database(path: str | Path | None = None, corpus_dir: Path = CORPUS_DIR
             indexed = refresh_search_index(db, work_ids)
             if indexed:
                 report.count("works_fts", indexed)
+            for table, n in refresh_portal(db).items():
+                report.count(table, n)
     finally:
         db.close()
     return report

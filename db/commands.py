@@ -50,12 +50,35 @@ def build(db_path: str, corpus_dir: Path) -> None:
 @corpus_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-def serve(db_path: str, corpus_dir: Path, host: str, port: int) -> None:
+@click.option(
+    "--private", is_flag=True, help="The reviewers' site: every table and the SQL box (not public)."
+)
+def serve(db_path: str, corpus_dir: Path, host: str, port: int, private: bool) -> None:
     """Build the database (a no-op when it is up to date), then publish it with Datasette."""
     from db.portal import serve_portal
 
     _build(db_path, corpus_dir)
-    serve_portal(db_path, host=host, port=port)
+    serve_portal(db_path, host=host, port=port, public=not private)
+
+
+@click.command()
+@db_option
+@corpus_option
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write (created; its database, metadata and plugins are replaced).",
+)
+def publish(db_path: str, corpus_dir: Path, out: Path) -> None:
+    """Write a self-contained folder that plain Datasette serves, and print how to deploy it."""
+    from db.portal.publish import publish_portal
+
+    _build(db_path, corpus_dir)
+    folder = publish_portal(db_path, out)
+    click.echo(f"Wrote {folder.out}: {folder.works} included works in {folder.database.name}.")
+    for name, command in folder.commands.items():
+        click.echo(f"{name}: {command}")
 
 
 @click.command()
@@ -103,4 +126,5 @@ def register(group: click.Group) -> None:
     group.add_command(build)
     group.add_command(protocol)
     group.add_command(serve)
+    group.add_command(publish)
     dedupe_commands.register(group)

@@ -31,32 +31,104 @@ def portal_metadata(db_path: str | Path) -> dict[str, Any]:
     return metadata
 
 
-def make_datasette(db_path: str | Path) -> Any:
-    """A configured Datasette instance over the database file (also used by the tests)."""
+# The site's Datasette settings (also written as settings.json by `evidensbase publish`).
+# Every query has a time limit; no SQL box; no download of the whole file (it holds the raw
+# tables); no facet suggestions (each costs a query per column); caching for a CDN in front.
+PUBLIC_SETTINGS: dict[str, Any] = {
+    "default_page_size": 50,
+    "max_returned_rows": 1000,
+    "sql_time_limit_ms": 1000,
+    "facet_time_limit_ms": 200,
+    "facet_suggest_time_limit_ms": 50,
+    "suggest_facets": False,
+    "default_allow_sql": False,
+    "allow_download": False,
+    "allow_csv_stream": False,
+    "default_cache_ttl": 300,
+}
+# The reviewers' local site (public=False): every table, the SQL box and the file download.
+PRIVATE_SETTINGS: dict[str, Any] = {
+    **PUBLIC_SETTINGS,
+    "sql_time_limit_ms": 3000,
+    "facet_time_limit_ms": 500,
+    "default_allow_sql": True,
+    "allow_download": True,
+    "default_cache_ttl": 5,
+}
+PLUGIN_NAME = "evidensbase-portal"
+
+
+def site_metadata(db_path: str | Path, public: bool = True) -> dict[str, Any]:
+    """The portal's metadata with the plugin's ``public`` switch set."""
+    metadata = portal_metadata(db_path)
+    plugins = metadata.setdefault("plugins", {})
+    plugins[PLUGIN_NAME] = {**plugins.get(PLUGIN_NAME, {}), "public": public}
+    if public:
+        metadata["allow_sql"] = (
+            False  # Datasette's own switch for the SQL box, besides the plugin's
+        )
+    return metadata
+
+
+def inspect_data(db_path: str | Path) -> dict[str, Any]:
+    """Datasette's ``inspect`` data (hash, size, table counts) for the file, computed once."""
+    import asyncio
+
+    from datasette.cli import inspect_
+
+    data: dict[str, Any] = asyncio.run(inspect_([str(db_path)], None))
+    return data
+
+
+def static_mounts() -> list[tuple[str, str]]:
+    """``/static/`` serves db/portal/static (as a config directory's static/ does)."""
+    static = PORTAL_DIR / "static"
+    return [("static", str(static))] if static.is_dir() else []
+
+
+def make_datasette(
+    db_path: str | Path,
+    public: bool = True,
+    immutable: bool = False,
+    inspect: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> Any:
+    """A configured Datasette instance over the database file (also used by the tests).
+
+    ``public`` is the public site (curated views only, see plugins/public.py); ``immutable``
+    opens the file read-only without locking, with ``inspect`` data for the table counts;
+    ``settings`` override single Datasette settings.
+    """
     from datasette.app import Datasette
 
+    files = [] if immutable else [str(db_path)]
     return Datasette(
-        [str(db_path)],
-        metadata=portal_metadata(db_path),
+        files,
+        immutables=[str(db_path)] if immutable else None,
+        inspect_data=inspect,
+        metadata=site_metadata(db_path, public),
         template_dir=str(PORTAL_DIR / "templates"),
         plugins_dir=str(PORTAL_DIR / "plugins"),
-        settings={
-            "default_page_size": 50,
-            "facet_time_limit_ms": 500,
-            "sql_time_limit_ms": 3000,
-            "allow_download": True,
-        },
+        static_mounts=static_mounts(),
+        settings={**(PUBLIC_SETTINGS if public else PRIVATE_SETTINGS), **(settings or {})},
     )
 
 
-def serve_portal(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
+def make_served_datasette(db_path: str | Path, public: bool = True) -> Any:
+    """What ``evidensbase serve`` runs: the file immutable, table counts computed once."""
+    return make_datasette(db_path, public=public, immutable=True, inspect=inspect_data(db_path))
+
+
+def serve_portal(
+    db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, public: bool = True
+) -> None:
     """Run Datasette until Ctrl-C, printing where to open it."""
     import asyncio
 
     import click
     import uvicorn
 
-    datasette = make_datasette(db_path)
+    datasette = make_served_datasette(db_path, public=public)
     asyncio.run(datasette.invoke_startup())
     url = f"http://{host}:{port}/{database_name(db_path)}/corpus"
     click.echo(f"evidensbase portal: open {url}  (Ctrl-C stops it)")
