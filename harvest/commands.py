@@ -63,8 +63,12 @@ def harvest(
     contact: str | None,
     state_dir: str | None,
 ) -> None:
-    """Run the protocol's searches in an engine and store every hit with its search run."""
-    from harvest.crawl import HarvestError, HarvestOptions
+    """Run the protocol's searches in an engine and store every hit with its search run.
+
+    Exit status: 0 every run complete, 3 partial (run it again to resume), 4 blocked (the engine
+    refused us: try later), 5 failed (nothing usable came back).
+    """
+    from harvest.crawl import HarvestError, HarvestOptions, exit_status
     from harvest.crawl import harvest as run_harvest
 
     try:
@@ -84,7 +88,6 @@ def harvest(
         results = run_harvest(db_path, options)
     except HarvestError as exc:
         raise click.ClickException(str(exc)) from exc
-    failed = False
     for plan, run in results:
         click.echo(
             f"run {run['id']} ({plan.mode}) {plan.search_id or plan.source}: {run['status']}, "
@@ -93,9 +96,9 @@ def harvest(
         )
         if run["error"]:
             click.echo(f"  {run['error']}", err=run["status"] != "complete")
-        failed = failed or run["status"] in ("blocked", "failed")
-    if failed:
-        raise SystemExit(1)
+    status = exit_status([run for _, run in results])
+    if status:
+        raise SystemExit(status)
 
 
 @click.command(name="import")
