@@ -25,11 +25,13 @@ OTTER = (
     / "primo"
     / "tulibraries_tul_cob__articles_search_response.json"
 )
-EN_SEARCH = "oria-en-career-guidance-refugee"  # one request stream (eng), pages of 50
-TOTAL = 150  # three pages: offsets 0, 50, 100
-POSITIONS = {"first-page": 0, "mid-search": 50}
-# Short enough that a hang costs the suite seconds; Scrapy's one retry stays on.
-SETTINGS = {"DOWNLOAD_TIMEOUT": 1.5}
+EN_SEARCH = "oria-en-career-guidance-refugee"  # one request stream (eng)
+PAGE = 5  # small pages: the trials test paging and faults, not parsing speed
+TOTAL = 3 * PAGE  # three pages
+OFFSETS = {0, PAGE, 2 * PAGE}
+POSITIONS = {"first-page": 0, "mid-search": PAGE}
+# A timeout short enough that a hang costs the suite seconds; Scrapy's one retry stays on.
+SETTINGS = {"DOWNLOAD_TIMEOUT": 1.5, "ORIA_PAGE_SIZE": PAGE}
 ONCE = {"http-429-retry-after"}  # a fault that clears after one answer (the wait then succeeds)
 
 

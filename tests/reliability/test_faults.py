@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.conftest import POSITIONS, TOTAL, Trial
+from tests.reliability.conftest import OFFSETS, PAGE, POSITIONS, TOTAL, Trial
 from tests.reliability.faultserver import FAULTS
 
-PAGE = 50
 # fault -> (status at the first page, status mid-search); the exit status follows the status.
 EXPECTED = {
     "http-429": ("blocked", "blocked"),
@@ -63,7 +62,7 @@ def test_fault_then_plain_rerun(trials: list[Trial], fault: str, position: str) 
     if expected in ("partial", "failed"):
         # only the faulty page is missing: the pages after it were fetched all the same (a
         # first page that fails tells no total, so no other page is known)
-        assert trial.first_pages == (set() if fault_offset == 0 else {0, 100})
+        assert trial.first_pages == (set() if fault_offset == 0 else OFFSETS - {fault_offset})
     elif expected == "blocked":
         assert fault_offset not in trial.first_pages
         assert trial.first_pages >= set(range(0, fault_offset, PAGE))
@@ -77,6 +76,6 @@ def test_fault_then_plain_rerun(trials: list[Trial], fault: str, position: str) 
     assert len(keys) == len(set(keys))
     assert set(keys) == clean
     # it asks the engine again only for the pages the first run did not store
-    assert set(trial.rerun_offsets) <= {0, 50, 100} - trial.first_pages
+    assert set(trial.rerun_offsets) <= OFFSETS - trial.first_pages
     if expected != "complete":
         assert fault_offset in trial.rerun_offsets  # the bad answer was not kept in the cache
