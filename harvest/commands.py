@@ -115,25 +115,30 @@ def harvest(
 def import_files(
     db_path: str, files: tuple[str, ...], file_format: str, search_id: str | None, query: str | None
 ) -> None:
-    """Import exported results (RIS, BibTeX, Publish or Perish CSV, Primo JSON) as hits."""
-    from harvest.importers import ImportFileError, import_file
+    """Import exported results (RIS, BibTeX, Publish or Perish CSV, Primo JSON) as hits.
 
-    rejected_any = False
-    for path in files:
-        try:
-            report = import_file(
-                db_path, Path(path), file_format=file_format, search_id=search_id, query=query
-            )
-        except ImportFileError as exc:
-            raise click.ClickException(str(exc)) from exc
+    Each file is one transaction. Exit status: 0 all imported, 1 a file was not imported (the
+    others were; the summary names which), 2 every file imported but some records rejected.
+    """
+    from harvest.importers import import_files as run_import
+
+    summary = run_import(
+        db_path, [Path(p) for p in files], file_format=file_format, search_id=search_id, query=query
+    )
+    for report in summary.reports:
         for problem in report.problems:
             click.echo(f"rejected: {problem}", err=True)
         click.echo(
-            f"{path}: run {report.run_id}: {report.read} read, {report.imported} imported "
+            f"{report.path}: run {report.run_id}: {report.read} read, {report.imported} imported "
             f"({report.new} new), {len(report.problems)} rejected"
         )
-        rejected_any = rejected_any or bool(report.problems)
-    if rejected_any:
+    for _path, reason in summary.refused:
+        click.echo(f"Error: {reason}", err=True)
+    if len(files) > 1:
+        click.echo(summary.describe(), err=bool(summary.refused))
+    if summary.refused:
+        raise SystemExit(1)
+    if summary.rejected_records:
         raise SystemExit(2)
 
 
