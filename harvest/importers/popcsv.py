@@ -36,6 +36,10 @@ def read_pop_csv(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise ImportFileError(f"{path}: empty file, expected a Publish or Perish CSV") from None
+    except csv.Error as exc:
+        raise ImportFileError(
+            f"{path}:1: not a Publish or Perish CSV header ({_csv_reason(exc)})"
+        ) from exc
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ImportFileError(

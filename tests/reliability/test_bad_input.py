@@ -29,6 +29,14 @@ def test_pop_csv_field_over_128_kib_is_a_rejected_row_and_the_rows_around_it_are
     assert problems == [f"{path}:3: not a readable CSV row (a field over 128 KiB)"]
 
 
+def test_pop_csv_header_field_over_128_kib_is_one_clear_error() -> None:
+    from harvest.importers import ImportFileError
+
+    path = DATA / "synthetic_import_pop-csv_header_field_over_128k.csv"
+    with pytest.raises(ImportFileError, match=r":1: not a Publish or Perish CSV header \(a field"):
+        read_pop_csv(path)
+
+
 def test_pop_csv_superscript_digits_in_year_and_gsrank() -> None:
     path = DATA / "synthetic_import_pop-csv_superscript_digits.csv"
     records, problems = read_pop_csv(path)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import EN_SEARCH, OTTER, ROOT
 from tests.reliability.faultserver import FaultConfig, FaultServer
+from tests.reliability.trials import EN_SEARCH, OTTER, ROOT
 
 # fault in the middle of a search -> (status, exit status) of the first run
 CASES = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.conftest import OFFSETS, PAGE, POSITIONS, TOTAL, Trial
 from tests.reliability.faultserver import FAULTS
+from tests.reliability.trials import OFFSETS, PAGE, POSITIONS, TOTAL, Trial
 
 # fault -> (status at the first page, status mid-search); the exit status follows the status.
 EXPECTED = {
