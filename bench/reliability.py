@@ -84,37 +84,46 @@ def fuzz_figures(work: Path, examples: int) -> dict[str, int]:
             print(f"crash: {type(exc).__name__}: {exc}"[:300], file=sys.stderr)
 
     for fmt in READERS:
-        path = work / f"input{SUFFIX[fmt]}"
-
-        @config
-        @given(data=inputs(fmt))
-        def read(data: bytes, fmt: str = fmt, path: Path = path) -> None:
-            path.write_bytes(data)
-            before = _counts(db)
-
-            def run() -> None:
-                try:
-                    import_file(db, path, file_format=fmt)
-                except ImportFileError:
-                    if _counts(db) != before:
-                        figures["partial writes"] += 1
-                    raise
-
-            attempt(run)
-
-        read()
+        fuzz_imports(fmt, work / f"input{SUFFIX[fmt]}", db, config, attempt, figures)
     for fmt in ("primo-json", "scholar-html"):
-
-        @config
-        @given(data=inputs(fmt))
-        def parse(data: bytes, fmt: str = fmt) -> None:
-            if fmt == "primo-json":
-                attempt(lambda: parse_primo_page(data))
-            else:
-                attempt(lambda: parse_scholar_page(data.decode("utf-8", errors="replace")))
-
-        parse()
+        fuzz_parser(fmt, config, attempt)
     return figures
+
+
+def fuzz_imports(fmt, path, db, config, attempt, figures) -> None:  # type: ignore[no-untyped-def]
+    """Fuzz one importer through ``import_file``: a refused file leaves the database as it was."""
+
+    @config
+    @given(data=inputs(fmt))
+    def read(data: bytes) -> None:
+        path.write_bytes(data)
+        before = _counts(db)
+
+        def run() -> None:
+            try:
+                import_file(db, path, file_format=fmt)
+            except ImportFileError:
+                if _counts(db) != before:
+                    figures["partial writes"] += 1
+                raise
+
+        attempt(run)
+
+    read()
+
+
+def fuzz_parser(fmt, config, attempt) -> None:  # type: ignore[no-untyped-def]
+    """Fuzz one page parser."""
+
+    @config
+    @given(data=inputs(fmt))
+    def parse(data: bytes) -> None:
+        if fmt == "primo-json":
+            attempt(lambda: parse_primo_page(data))
+        else:
+            attempt(lambda: parse_scholar_page(data.decode("utf-8", errors="replace")))
+
+    parse()
 
 
 def main() -> None:
