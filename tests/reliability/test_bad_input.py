@@ -159,3 +159,29 @@ def test_multi_file_import_is_one_transaction_per_file_and_names_what_was_not_im
     assert f"2 of 3 file(s) imported; not imported: {broken}" in result.output
     assert f"{other}: run " in result.output  # the file after the refused one was imported
     assert "Traceback" not in result.output
+
+
+def test_an_exception_a_callback_lets_escape_is_a_fault_of_its_page_and_not_cached(
+    built_db: Path,
+) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.reliability.faultserver import FaultConfig, FaultServer
+    from tests.reliability.trials import OTTER, ROOT
+
+    with FaultServer(FaultConfig(OTTER, total=15)) as server:
+        result = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("parser_bug.py")), str(built_db),
+             server.url],
+            capture_output=True, text=True, timeout=120, cwd=ROOT,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    got = json.loads(result.stdout.splitlines()[-1])
+    assert got["status"] == "partial"
+    assert "RuntimeError while reading the answer: a bug in the parser" in got["error"]
+    assert "offset=5&" in got["error"]
+    pages = [u for u in got["cached"] if "offset=" in u]  # not robots.txt
+    offsets = sorted(int(u.split("offset=")[1].split("&")[0]) for u in pages)
+    assert offsets == [0, 10]  # the page the callback failed on is not kept
