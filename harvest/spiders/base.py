@@ -130,13 +130,29 @@ class HarvestSpider(scrapy.Spider):
     def reject_page(self, response: Response, reason: str) -> None:
         """A 200 answer the engine's parser cannot use: a fault of its page (a block when it is a
         CAPTCHA page), and never replayed from the HTTP cache."""
-        forget_response(self, response.request or scrapy.Request(response.url))
+        request = response.request or scrapy.Request(response.url)
+        forget_response(self, request)
+        if self._refetch(response, request):
+            return
         captcha = captcha_reason(response)
         if captcha:
             self.block(f"{captcha} at {response.url}")
             return
         self.faults.append(f"{response.url}: {reason}")
         self.logger.error("page rejected: %s: %s", response.url, reason)
+
+    def _refetch(self, response: Response, request: scrapy.Request) -> bool:
+        """A bad answer replayed from the cache (one an older version kept) is asked of the
+        engine once more in this run rather than failing it; True if it was."""
+        if "cached" not in response.flags or request.meta.get("refetched_rejected"):
+            return False
+        if self.settings.getbool("HTTPCACHE_IGNORE_MISSING") or self.crawler.engine is None:
+            return False  # offline: the cache is all there is
+        again = request.replace(dont_filter=True)
+        again.meta["refetched_rejected"] = True
+        self.crawler.engine.crawl(again)
+        self.logger.warning("cached answer rejected, asking again: %s", response.url)
+        return True
 
     def callback_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
         """A callback raised: the page it was reading is lost to this run, so the run is not

@@ -185,3 +185,42 @@ def test_an_exception_a_callback_lets_escape_is_a_fault_of_its_page_and_not_cach
     pages = [u for u in got["cached"] if "offset=" in u]  # not robots.txt
     offsets = sorted(int(u.split("offset=")[1].split("&")[0]) for u in pages)
     assert offsets == [0, 10]  # the page the callback failed on is not kept
+
+
+def test_a_bad_answer_an_older_version_kept_in_the_cache_is_asked_again_in_the_same_run(
+    built_db: Path,
+) -> None:
+    import sqlite3
+    import subprocess
+    import sys
+
+    from tests.reliability.faultserver import FaultConfig, FaultServer
+    from tests.reliability.trials import EN_SEARCH, OTTER, ROOT
+
+    def harvest(url: str) -> subprocess.CompletedProcess[str]:
+        args = ["harvest", "--db", str(built_db), "--engine", "oria", "--search", EN_SEARCH,
+                "--base-url", url, "--delay", "0"]  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "evidensbase", *args],
+            capture_output=True, text=True, timeout=120, cwd=ROOT,
+        )  # fmt: skip
+
+    with FaultServer(FaultConfig(OTTER, total=150)) as server:
+        assert harvest(server.url).returncode == 0
+        # what an older evidensbase left behind: a truncated answer kept in the cache as good
+        cache = sqlite3.connect(
+            built_db.parent / "evidensbase-harvest" / "httpcache" / "oria.sqlite"
+        )
+        with cache:
+            changed = cache.execute(
+                "UPDATE responses SET body = substr(body, 1, 1000) WHERE request_url LIKE ?",
+                ("%offset=50&%",),
+            ).rowcount
+        cache.close()
+        assert changed == 1
+        server.config.requests.clear()
+        replay = harvest(server.url)
+        assert replay.returncode == 0, replay.stdout + replay.stderr
+        assert "(replay)" in replay.stdout and "complete" in replay.stdout
+        asked = [p for p in server.config.requests if "offset=" in p]
+        assert len(asked) == 1 and "offset=50&" in asked[0]  # only the bad page, once
