@@ -63,8 +63,12 @@ def harvest(
     contact: str | None,
     state_dir: str | None,
 ) -> None:
-    """Run the protocol's searches in an engine and store every hit with its search run."""
-    from harvest.crawl import HarvestError, HarvestOptions
+    """Run the protocol's searches in an engine and store every hit with its search run.
+
+    Exit status: 0 every run complete, 3 partial (run it again to resume), 4 blocked (the engine
+    refused us: try later), 5 failed (nothing usable came back).
+    """
+    from harvest.crawl import HarvestError, HarvestOptions, exit_status
     from harvest.crawl import harvest as run_harvest
 
     try:
@@ -84,7 +88,6 @@ def harvest(
         results = run_harvest(db_path, options)
     except HarvestError as exc:
         raise click.ClickException(str(exc)) from exc
-    failed = False
     for plan, run in results:
         click.echo(
             f"run {run['id']} ({plan.mode}) {plan.search_id or plan.source}: {run['status']}, "
@@ -93,9 +96,9 @@ def harvest(
         )
         if run["error"]:
             click.echo(f"  {run['error']}", err=run["status"] != "complete")
-        failed = failed or run["status"] in ("blocked", "failed")
-    if failed:
-        raise SystemExit(1)
+    status = exit_status([run for _, run in results])
+    if status:
+        raise SystemExit(status)
 
 
 @click.command(name="import")
@@ -112,25 +115,30 @@ def harvest(
 def import_files(
     db_path: str, files: tuple[str, ...], file_format: str, search_id: str | None, query: str | None
 ) -> None:
-    """Import exported results (RIS, BibTeX, Publish or Perish CSV, Primo JSON) as hits."""
-    from harvest.importers import ImportFileError, import_file
+    """Import exported results (RIS, BibTeX, Publish or Perish CSV, Primo JSON) as hits.
 
-    rejected_any = False
-    for path in files:
-        try:
-            report = import_file(
-                db_path, Path(path), file_format=file_format, search_id=search_id, query=query
-            )
-        except ImportFileError as exc:
-            raise click.ClickException(str(exc)) from exc
+    Each file is one transaction. Exit status: 0 all imported, 1 a file was not imported (the
+    others were; the summary names which), 2 every file imported but some records rejected.
+    """
+    from harvest.importers import import_files as run_import
+
+    summary = run_import(
+        db_path, [Path(p) for p in files], file_format=file_format, search_id=search_id, query=query
+    )
+    for report in summary.reports:
         for problem in report.problems:
             click.echo(f"rejected: {problem}", err=True)
         click.echo(
-            f"{path}: run {report.run_id}: {report.read} read, {report.imported} imported "
+            f"{report.path}: run {report.run_id}: {report.read} read, {report.imported} imported "
             f"({report.new} new), {len(report.problems)} rejected"
         )
-        rejected_any = rejected_any or bool(report.problems)
-    if rejected_any:
+    for _path, reason in summary.refused:
+        click.echo(f"Error: {reason}", err=True)
+    if len(files) > 1:
+        click.echo(summary.describe(), err=bool(summary.refused))
+    if summary.refused:
+        raise SystemExit(1)
+    if summary.rejected_records:
         raise SystemExit(2)
 
 

@@ -24,7 +24,23 @@ from evidensbase import __version__
 from harvest.options import HarvestError, HarvestOptions, RunSpec
 from harvest.spiders import ENGINES, HarvestSpider
 
-__all__ = ["HarvestError", "HarvestOptions", "PlannedRun", "harvest", "plan_runs"]
+__all__ = ["EXIT_STATUS", "HarvestError", "HarvestOptions", "PlannedRun", "exit_status", "harvest",
+           "plan_runs"]  # fmt: skip
+
+# The harvest command's exit status, from the worst of its runs: a scheduled job can tell a run to
+# resume (partial, blocked: run the same command again, later) from one that gave nothing.
+EXIT_STATUS = {
+    provenance.COMPLETE: 0,
+    provenance.PARTIAL: 3,
+    provenance.BLOCKED: 4,
+    provenance.FAILED: 5,
+    provenance.RUNNING: 5,  # the crawl died before it could record how it ended
+}
+
+
+def exit_status(runs: list[dict[str, Any]]) -> int:
+    """0 when every run is complete, else the code of the worst one (see ``EXIT_STATUS``)."""
+    return max((EXIT_STATUS.get(run["status"], 5) for run in runs), default=0)
 
 
 @dataclass

@@ -9,6 +9,11 @@ read every page stored before it.
 
 A row is keyed on Scrapy's request fingerprint and holds the response's URL, status, raw headers
 and body. ``HTTPCACHE_EXPIRATION_SECS`` applies as in Scrapy's storages (0: never expires).
+
+A 200 answer that the spider cannot use (truncated JSON, a CAPTCHA page, another shape) is stored
+by Scrapy's cache middleware before the spider sees it; the spider then drops it again with
+:func:`forget_response` (``HarvestSpider.reject_page`` does), so the cache only ever replays
+answers that were used and a rerun asks the engine again for exactly the pages that failed.
 """
 
 from __future__ import annotations
@@ -101,3 +106,26 @@ class SqliteCacheStorage:
                 time.time(),
             ),
         )
+
+
+def forget_response(spider: Spider, request: Request) -> bool:
+    """Delete the cached answer to ``request`` (one the spider rejected); True if one was stored.
+
+    A connection of its own, committed at once: the storage's connection is in autocommit (WAL),
+    so the row is gone before the next request can be answered from the cache.
+    """
+    settings = spider.settings
+    if not settings.getbool("HTTPCACHE_ENABLED"):
+        return False
+    if settings.get("HTTPCACHE_STORAGE") != f"{__name__}.{SqliteCacheStorage.__name__}":
+        return False
+    path = Path(data_path(settings["HTTPCACHE_DIR"], createdir=True)) / f"{spider.name}.sqlite"
+    if not path.exists():
+        return False
+    assert spider.crawler is not None
+    key = str(spider.crawler.request_fingerprinter.fingerprint(request).hex())
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        return conn.execute("DELETE FROM responses WHERE fingerprint = ?", (key,)).rowcount > 0
+    finally:
+        conn.close()

@@ -39,6 +39,11 @@ RETRY_ENABLED = True
 RETRY_TIMES = 1
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 HTTPERROR_ALLOWED_CODES: list[int] = []
+# An engine that says when to come back (Retry-After on a 429 or 503) is asked again then, if that
+# is within a minute, at most twice; otherwise a 429 blocks the run (see harvest/politeness.py).
+RETRY_AFTER_MAX_SECONDS = 60.0
+RETRY_AFTER_TIMES = 2
+DOWNLOADER_MIDDLEWARES = {"harvest.politeness.RetryAfterMiddleware": 560}
 
 # A rerun of the same search is served from disk; --offline uses nothing else.
 HTTPCACHE_ENABLED = True

@@ -3,6 +3,8 @@
 One reader per format (``READERS``): a path in, ``(records, problems)`` out, where each record is a
 hit and each problem names the file and line of a malformed record that was skipped. The import of a
 file is one transaction; importing the same file again (same format, search and query) adds nothing.
+Several files (:func:`import_files`) are one transaction each: a file that is refused leaves the
+others imported, and the summary names which were and which were not.
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ READERS: dict[str, Reader] = {
     "pop-csv": read_pop_csv,
     "primo-json": read_primo_json,
 }
-__all__ = ["READERS", "ImportFileError", "ImportReport", "import_file"]
+__all__ = [
+    "READERS",
+    "ImportFileError",
+    "ImportReport",
+    "ImportSummary",
+    "import_file",
+    "import_files",
+]
 
 
 @dataclass
@@ -94,3 +103,46 @@ def import_file(
         new=new,
         problems=problems,
     )
+
+
+@dataclass
+class ImportSummary:
+    """What an import of several files gave: a report per imported file, and each file that was
+    not imported with why."""
+
+    reports: list[ImportReport] = field(default_factory=list)
+    refused: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def rejected_records(self) -> int:
+        return sum(len(report.problems) for report in self.reports)
+
+    def describe(self) -> str:
+        """One line: how many files were imported, and which were not."""
+        total = len(self.reports) + len(self.refused)
+        line = f"{len(self.reports)} of {total} file(s) imported"
+        if self.refused:
+            line += "; not imported: " + ", ".join(str(path) for path, _ in self.refused)
+        return line
+
+
+def import_files(
+    db_path: str | Path,
+    paths: list[Path],
+    *,
+    file_format: str,
+    search_id: str | None = None,
+    query: str | None = None,
+) -> ImportSummary:
+    """Import each file in its own transaction; a refused file does not stop the others."""
+    summary = ImportSummary()
+    for path in paths:
+        try:
+            report = import_file(
+                db_path, path, file_format=file_format, search_id=search_id, query=query
+            )
+        except ImportFileError as exc:
+            summary.refused.append((path, str(exc)))
+            continue
+        summary.reports.append(report)
+    return summary

@@ -2,6 +2,13 @@
 
 Field sources, in order of preference: ``pnx.display`` (what the catalogue shows), ``pnx.addata``
 (citation data), ``pnx.facets`` and ``pnx.control`` (record id). The whole doc is kept as ``raw``.
+
+Every answer is checked against :class:`PrimoAnswer` (pydantic) before a field is read: each field
+the parser reads must be a list of strings, ``info.total`` a whole number. A body that is not UTF-8,
+not JSON, nested deeper than Python can decode, or of another shape is a :class:`PageError` naming
+the place (``docs[3].pnx.display.title[0]: expected a string, got int``), never another exception.
+Why pydantic rather than a hand-written check: the schema is the documentation of the shape we rely
+on, and its errors name the path to the bad value for free.
 """
 
 from __future__ import annotations
@@ -10,8 +17,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from db.protocol import language_id
 from harvest.parse.names import clean_doi, csl_names, first, work_type, year_of
@@ -19,6 +28,120 @@ from harvest.parse.names import clean_doi, csl_names, first, work_type, year_of
 
 class PageError(ValueError):
     """A page that cannot be read (truncated or not the expected shape)."""
+
+
+Strings = list[str] | None  # every pnx field is a list of strings
+
+
+class _Section(BaseModel):
+    # Only the fields the parser reads are typed; the rest of a section is kept as it came.
+    model_config = ConfigDict(extra="allow")
+
+
+class _Control(_Section):
+    recordid: Strings = None
+
+
+class _Display(_Section):
+    title: Strings = None
+    creator: Strings = None
+    contributor: Strings = None
+    creationdate: Strings = None
+    type: Strings = None
+    language: Strings = None
+    ispartof: Strings = None
+    publisher: Strings = None
+    identifier: Strings = None
+    description: Strings = None
+    lds50: Strings = None
+
+
+class _Addata(_Section):
+    atitle: Strings = None
+    au: Strings = None
+    risdate: Strings = None
+    date: Strings = None
+    genre: Strings = None
+    jtitle: Strings = None
+    btitle: Strings = None
+    pub: Strings = None
+    doi: Strings = None
+    isbn: Strings = None
+    issn: Strings = None
+    eissn: Strings = None
+    abstract: Strings = None
+
+
+class _Facets(_Section):
+    creationdate: Strings = None
+    language: Strings = None
+    toplevel: Strings = None
+
+
+class _Search(_Section):
+    creationdate: Strings = None
+
+
+class _Pnx(_Section):
+    control: _Control | None = None
+    display: _Display | None = None
+    addata: _Addata | None = None
+    facets: _Facets | None = None
+    search: _Search | None = None
+
+
+class PrimoDoc(_Section):
+    """One doc of an answer, as far as :func:`primo_hit` reads it."""
+
+    pnx: _Pnx | None = None
+    id: str | None = Field(default=None, alias="@id")
+
+
+class _Info(_Section):
+    total: Annotated[StrictInt, Field(ge=0)] | None = None
+
+
+class PrimoAnswer(_Section):
+    """A ``pnxs`` (or Search API) answer: ``docs`` a list of docs, ``info.total`` a count."""
+
+    info: _Info | None = None
+    docs: list[PrimoDoc]
+
+
+_EXPECTED = {
+    "string_type": "a string",
+    "list_type": "a list",
+    "int_type": "a whole number",
+    "model_type": "an object",
+    "dict_type": "an object",
+    "missing": "a value",
+    "greater_than_equal": "a number of 0 or more",
+}
+
+
+def shape_problem(exc: ValidationError, prefix: str = "") -> str:
+    """A pydantic error as 'docs[3].pnx.display.title[0]: expected a string, got int' (first
+    problem only, and how many more there are)."""
+    errors = exc.errors(include_url=False)
+    first_error = errors[0]
+    path = prefix
+    for part in first_error["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    expected = _EXPECTED.get(first_error["type"], first_error["msg"])
+    got = type(first_error.get("input")).__name__ if first_error["type"] != "missing" else None
+    message = f"{path or 'the answer'}: expected {expected}" + (f", got {got}" if got else "")
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem(s))"
+    return message
+
+
+def check_doc(doc: Any, prefix: str) -> str | None:
+    """Why ``doc`` is not a Primo doc the parser can read (None when it is)."""
+    try:
+        PrimoDoc.model_validate(doc)
+    except ValidationError as exc:
+        return shape_problem(exc, prefix)
+    return None
 
 
 @dataclass
@@ -37,26 +160,51 @@ def parse_primo_page(
     Each hit's ``raw`` is its doc as parsed, and ``raw_json`` the doc's own text in the answer, as
     the engine sent it (stored as the hit's raw JSON without serializing the doc again).
     """
-    try:
-        data, doc_texts = load_answer(body)
-    except json.JSONDecodeError as exc:
-        raise PageError(
-            f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
-        ) from exc
+    data, doc_texts = decode_answer(body)
     if not isinstance(data, dict) or not isinstance(data.get("docs"), list):
-        raise PageError("not a Primo search answer: no 'docs' list")
-    info = data.get("info") or {}
-    total = info.get("total")
+        raise PageError(f"not a Primo search answer: no 'docs' list (a JSON {_kind(data)})")
     hits = []
     for index, doc in enumerate(data["docs"]):
-        hit = primo_hit(doc, record_link=record_link) if isinstance(doc, dict) else None
+        if not isinstance(doc, dict):
+            raise PageError(f"doc {index} has no pnx.control.recordid (a JSON {_kind(doc)})")
+        problem = check_doc(doc, f"docs[{index}]")
+        if problem:
+            raise PageError(problem)
+        hit = primo_hit(doc, record_link=record_link)
         if hit is None:
             raise PageError(f"doc {index} has no pnx.control.recordid")
         hit["rank"] = offset + index + 1
         if doc_texts is not None:
             hit["raw_json"] = doc_texts[index]
         hits.append(hit)
-    return PrimoPage(total=int(total) if total is not None else None, hits=hits)
+    try:
+        answer = PrimoAnswer.model_validate({"info": data.get("info"), "docs": []})
+    except ValidationError as exc:
+        raise PageError(shape_problem(exc)) from exc
+    return PrimoPage(total=answer.info.total if answer.info else None, hits=hits)
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
+
+
+def decode_answer(body: str | bytes) -> tuple[Any, list[str] | None]:
+    """:func:`load_answer`, with every way a body can fail to be JSON as a :class:`PageError`."""
+    if not body.strip():
+        raise PageError("empty answer: expected a JSON object")
+    try:
+        return load_answer(body)
+    except UnicodeDecodeError as exc:
+        raise PageError(
+            f"not valid {exc.encoding.upper()} (byte {exc.start}): expected JSON text"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise PageError(
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
+        ) from exc
+    except RecursionError as exc:
+        raise PageError("JSON nested too deeply to read: not a Primo answer") from exc
 
 
 _DECODER = json.JSONDecoder()

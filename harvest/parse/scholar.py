@@ -46,11 +46,28 @@ _CAPTCHA = _query(
 
 @dataclass
 class ScholarPage:
-    """One page: the results total, its hits, and why it is a block page (None if it is not)."""
+    """One page: the results total, its hits, why it is a block page (None if it is not), and
+    why it is not a result page at all (empty, binary, another page: None if it is one)."""
 
     total: int | None
     hits: list[dict[str, Any]] = field(default_factory=list)
     blocked: str | None = None
+    problem: str | None = None
+
+
+# What marks a Scholar result page that has no results: its results column, its "About N
+# results" bar, or the no-match message.
+_RESULT_PAGE = _query(xpath="//*[@id = 'gs_res_ccl' or @id = 'gs_ab_md' or @id = 'gs_res_ccl_mid']")
+_NO_MATCH = re.compile(r"did not match any (articles|documents)", re.IGNORECASE)
+
+
+def page_problem(html: str) -> str | None:
+    """Why a saved page is not a page to parse: empty, or not text (None if it can be parsed)."""
+    if not html.strip():
+        return "the saved page is empty: expected a Google Scholar result page"
+    if "\x00" in html:
+        return "the saved page is binary (NUL bytes): expected a Google Scholar result page"
+    return None
 
 
 def block_reason(sel: Selector, *, has_results: bool = False) -> str | None:
@@ -79,13 +96,25 @@ def parse_results_total(text: str | None) -> int | None:
 def parse_scholar_page(
     html: str, *, page_url: str = SCHOLAR_BASE, rank_offset: int = 0
 ) -> ScholarPage:
-    """Parse one saved result page."""
-    sel = Selector(text=html)
+    """Parse one saved result page (an empty, binary or non-Scholar page gives ``problem``)."""
+    problem = page_problem(html)
+    if problem:
+        return ScholarPage(total=None, problem=problem)
+    try:
+        sel = Selector(text=html)
+    except ValueError as exc:  # lxml refuses some text outright (e.g. a document too deep)
+        return ScholarPage(total=None, problem=f"the saved page cannot be read as HTML: {exc}")
     total = parse_results_total(" ".join(_TOTAL_TEXT(sel.root)) or None)
     results = [Selector(root=node, type="html") for node in _RESULTS(sel.root)]
     reason = block_reason(sel, has_results=bool(results))
     if reason:
         return ScholarPage(total=None, blocked=reason)
+    if not results and not _RESULT_PAGE(sel.root) and not _NO_MATCH.search(html):
+        return ScholarPage(
+            total=None,
+            problem="no results and none of a result page's marks (#gs_res_ccl, #gs_ab_md, "
+            "'did not match any articles'): not a saved Google Scholar result page",
+        )
     hits = []
     for index, result in enumerate(results):
         hit = scholar_hit(result, base=page_url)

@@ -3,16 +3,33 @@ its faults, and how it ends."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Self
 
 import scrapy
 import sqlite_utils
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from db.protocol import Search, load_protocol
+from harvest.httpcache import forget_response
 from harvest.options import HarvestOptions, RunSpec, select_searches
+
+_CAPTCHA = re.compile(rb"captcha|unusual traffic|not a robot", re.IGNORECASE)
+
+
+def captcha_reason(response: Response) -> str | None:
+    """Why an answer is an engine's block page (an HTML page asking for a CAPTCHA), or None."""
+    head = response.body[:65536]
+    content_type = response.headers.get(b"Content-Type", b"") or b""
+    is_html = b"html" in content_type.lower() or head.lstrip()[:1] == b"<"
+    if is_html and _CAPTCHA.search(head):
+        return "the engine answered with a CAPTCHA page"
+    return None
 
 
 class HarvestSpider(scrapy.Spider):
@@ -20,7 +37,31 @@ class HarvestSpider(scrapy.Spider):
 
     An engine is a subclass with a ``name``, registered in ``harvest.spiders.ENGINES``; it yields
     :class:`harvest.items.HarvestedPage` items.
+
+    The contract an engine keeps so that no hit is lost quietly (the run is ``complete`` only when
+    every page asked for was stored):
+
+    - class hooks, all optional: :meth:`plan`, :meth:`source`, :meth:`extra_kwargs`;
+    - every request's ``errback`` is :meth:`fault` (or calls it): HTTP errors, timeouts and resets
+      become faults of the run, a 429 blocks it (``Retry-After`` is honoured before that, by
+      :class:`harvest.politeness.RetryAfterMiddleware`, up to ``RETRY_AFTER_MAX_SECONDS``);
+    - a callback validates the engine's answer (a schema per engine, as ``harvest.parse.primo``
+      does) before it reads a field, and for an answer it cannot use (200 but truncated, another
+      shape, an HTML page, empty, a total that is not a number) calls
+      :meth:`reject_page` with the response and why, then yields nothing for that page: the
+      cached copy is dropped, so the same command run again asks the engine for that page anew;
+    - pages already stored (``done_pages``, keys as in ``HarvestedPage.page_key``) are not asked
+      for again when a run resumes.
+
+    An exception a callback lets escape is a fault of its page too (the ``spider_error`` signal),
+    so a parser bug ends the run ``partial``, never ``complete``.
     """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.callback_error, signal=signals.spider_error)
+        return spider
 
     @classmethod
     def plan(cls, db: sqlite_utils.Database, options: HarvestOptions) -> list[RunSpec]:
@@ -72,10 +113,12 @@ class HarvestSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         if isinstance(failure.value, HttpError):
             status = failure.value.response.status
+            refused = request.meta.get("retry_after_refused")
+            why = f" ({refused})" if refused else ""
             if status == 429:
-                self.block(f"HTTP 429 Too Many Requests at {request.url}")
+                self.block(f"HTTP 429 Too Many Requests at {request.url}{why}")
                 return
-            self.faults.append(f"HTTP {status} at {request.url}")
+            self.faults.append(f"HTTP {status} at {request.url}{why}")
         elif failure.check(IgnoreRequest) and self.settings.getbool("HTTPCACHE_IGNORE_MISSING"):
             self.missing_offline.append(request.url)
             self.faults.append(f"not in the offline cache: {request.url}")
@@ -83,6 +126,42 @@ class HarvestSpider(scrapy.Spider):
             self.faults.append(
                 f"{type(failure.value).__name__} at {request.url}: {failure.getErrorMessage()}"
             )
+
+    def reject_page(self, response: Response, reason: str) -> None:
+        """A 200 answer the engine's parser cannot use: a fault of its page (a block when it is a
+        CAPTCHA page), and never replayed from the HTTP cache."""
+        request = response.request or scrapy.Request(response.url)
+        forget_response(self, request)
+        if self._refetch(response, request):
+            return
+        captcha = captcha_reason(response)
+        if captcha:
+            self.block(f"{captcha} at {response.url}")
+            return
+        self.faults.append(f"{response.url}: {reason}")
+        self.logger.error("page rejected: %s: %s", response.url, reason)
+
+    def _refetch(self, response: Response, request: scrapy.Request) -> bool:
+        """A bad answer replayed from the cache (one an older version kept) is asked of the
+        engine once more in this run rather than failing it; True if it was."""
+        if "cached" not in response.flags or request.meta.get("refetched_rejected"):
+            return False
+        if self.settings.getbool("HTTPCACHE_IGNORE_MISSING") or self.crawler.engine is None:
+            return False  # offline: the cache is all there is
+        again = request.replace(dont_filter=True)
+        again.meta["refetched_rejected"] = True
+        self.crawler.engine.crawl(again)
+        self.logger.warning("cached answer rejected, asking again: %s", response.url)
+        return True
+
+    def callback_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
+        """A callback raised: the page it was reading is lost to this run, so the run is not
+        complete (and its cached copy is not trusted)."""
+        if spider is not self:
+            return
+        self.reject_page(
+            response, f"{type(failure.value).__name__} while reading the answer: {failure.value}"
+        )
 
     def block(self, reason: str) -> None:
         """Stop at once: the engine refused us. Nothing queued is fetched, nothing retried."""

@@ -104,7 +104,10 @@ class OriaSpider(HarvestSpider):
         try:
             page = parse_primo_page(response.body, offset=offset, record_link=link)
         except PageError as exc:
-            self.faults.append(f"{response.url}: {exc}")
+            self.reject_page(response, str(exc))
+            return
+        if offset == 0 and page.total is None:
+            self.reject_page(response, "no info.total: cannot tell how many pages the search has")
             return
         if offset == 0:
             self.totals[code or "any"] = page.total or 0

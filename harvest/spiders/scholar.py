@@ -95,6 +95,9 @@ class ScholarSpider(HarvestSpider):
         if page.blocked:
             self.block(f"{page.blocked} in {name}")
             return
+        if page.problem:
+            self.reject_page(response, f"{name}: {page.problem}")
+            return
         yield HarvestedPage(
             page_key=name, url=response.url, hits=page.hits, reported_total=page.total
         )

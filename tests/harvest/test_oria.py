@@ -141,7 +141,7 @@ def test_truncated_page_ends_partial_with_its_url(built_db: Path, replay, cli, s
 def test_http_429_ends_the_run_blocked_without_retrying(built_db: Path, replay, cli, sql) -> None:
     server = replay(OTTER, total=500, too_many_offsets={50})
     result = cli(*harvest_args(built_db, server.url, EN_SEARCH))
-    assert result.returncode == 1
+    assert result.returncode == 4  # blocked
     (run,) = sql(built_db, "SELECT * FROM search_runs")
     assert run["status"] == "blocked"
     assert "HTTP 429" in run["error"]

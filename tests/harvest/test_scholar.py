@@ -75,7 +75,7 @@ def test_block_page_ends_the_run_blocked_and_keeps_what_came_before(
 ) -> None:
     pages = saved_pages(tmp_path / "saved", RESULTS, CAPTCHA, OLD_LAYOUT)
     result = cli("harvest", "--db", str(built_db), "--engine", "scholar", "--pages", str(pages))
-    assert result.returncode == 1
+    assert result.returncode == 4  # blocked
     (run,) = sql(built_db, "SELECT * FROM search_runs")
     assert run["status"] == "blocked"
     assert "CAPTCHA" in run["error"] and "page2.html" in run["error"]
