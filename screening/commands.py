@@ -359,7 +359,7 @@ def update(
     report_only: bool,
 ) -> None:
     """Update the review: amend the protocol, search the new window, screen only what is new."""
-    from harvest.crawl import HarvestError, HarvestOptions
+    from harvest.crawl import HarvestError, HarvestOptions, exit_status
     from harvest.importers import ImportFileError
     from screening.flow import flow_svg
     from screening.update import UpdateError, run_update
@@ -422,4 +422,4 @@ def update(
             "Run the same command again to resume.",
             err=True,
         )
-        raise SystemExit(1)
+        raise SystemExit(exit_status(incomplete))  # harvest's codes: partial 3, blocked 4, …

@@ -111,7 +111,7 @@ def test_a_server_error_ends_partial_and_the_rerun_completes_to_the_clean_hits(
     # 3 pages of 100 (250 distinct records); the page from=100 fails (HTTP 500, retried once)
     server = open_replay("nva", REPORTS, total=250, faults={1: "fail"})
     first = cli(*harvest_args(built_db, server.url))
-    assert first.returncode == 0, first.stderr  # partial is not a refusal (see issue 15)
+    assert first.returncode == 3, first.stderr  # partial: run the same command again
     (run,) = sql(built_db, "SELECT * FROM search_runs")
     assert run["status"] == "partial"
     assert "HTTP 500" in run["error"] and "from=100" in run["error"]
@@ -151,7 +151,7 @@ def test_http_429_ends_the_run_blocked_without_retrying(
 ) -> None:
     server = open_replay("nva", REPORTS, total=250, faults={1: "too_many"})
     result = cli(*harvest_args(built_db, server.url))
-    assert result.returncode == 1
+    assert result.returncode == 4  # blocked (harvest.crawl.EXIT_STATUS)
     (run,) = sql(built_db, "SELECT * FROM search_runs")
     assert run["status"] == "blocked" and "HTTP 429" in run["error"]
     assert len([p for p in server.config.requests if "from=100&" in p]) == 1  # never retried
