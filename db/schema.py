@@ -351,8 +351,6 @@ VIEWS: dict[str, str] = {
                  AS refugees_interviewed,
                snb.topic AS topic_nb, snb.method AS method_nb, snb.findings AS findings_nb,
                sen.topic AS topic_en, sen.method AS method_en, sen.findings AS findings_en,
-               w.notes AS notes,
-               w.report_lines AS report_lines,
                {INCLUSION_VERSION_SQL} AS review_version
         FROM works w
         JOIN work_status s ON s.work_id = w.id AND s.state = 'included'
