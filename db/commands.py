@@ -50,12 +50,16 @@ def build(db_path: str, corpus_dir: Path) -> None:
 @corpus_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-def serve(db_path: str, corpus_dir: Path, host: str, port: int) -> None:
+@click.option("--review", is_flag=True, help="Also the review team's login and screening pages.")
+@click.option("--reviewers", type=click.Path(dir_okay=False), help="Reviewers file (--review).")
+def serve(
+    db_path: str, corpus_dir: Path, host: str, port: int, review: bool, reviewers: str | None
+) -> None:
     """Build the database (a no-op when it is up to date), then publish it with Datasette."""
     from db.portal import serve_portal
 
     _build(db_path, corpus_dir)
-    serve_portal(db_path, host=host, port=port)
+    serve_portal(db_path, host=host, port=port, review=review, reviewers=reviewers)
 
 
 @click.command()
@@ -99,8 +103,10 @@ def protocol(db_path: str, diff: tuple[int, int] | None) -> None:
 
 def register(group: click.Group) -> None:
     from db.dedupe import commands as dedupe_commands
+    from db.portal.review.commands import reviewer
 
     group.add_command(build)
     group.add_command(protocol)
     group.add_command(serve)
     dedupe_commands.register(group)
+    group.add_command(reviewer)

@@ -31,11 +31,13 @@ def portal_metadata(db_path: str | Path) -> dict[str, Any]:
     return metadata
 
 
-def make_datasette(db_path: str | Path) -> Any:
+def make_datasette(
+    db_path: str | Path, review: bool = False, reviewers: str | Path | None = None
+) -> Any:
     """A configured Datasette instance over the database file (also used by the tests)."""
     from datasette.app import Datasette
 
-    return Datasette(
+    datasette = Datasette(
         [str(db_path)],
         metadata=portal_metadata(db_path),
         template_dir=str(PORTAL_DIR / "templates"),
@@ -47,18 +49,33 @@ def make_datasette(db_path: str | Path) -> Any:
             "allow_download": True,
         },
     )
+    if review:  # serve --review: the team's login and screening pages (db/portal/review/)
+        from db.portal.review import enable_review
+
+        enable_review(datasette, db_path, reviewers)
+    return datasette
 
 
-def serve_portal(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
+def serve_portal(
+    db_path: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    review: bool = False,
+    reviewers: str | Path | None = None,
+) -> None:
     """Run Datasette until Ctrl-C, printing where to open it."""
     import asyncio
 
     import click
     import uvicorn
 
-    datasette = make_datasette(db_path)
+    datasette = make_datasette(db_path, review=review, reviewers=reviewers)
     asyncio.run(datasette.invoke_startup())
     url = f"http://{host}:{port}/{database_name(db_path)}/corpus"
     click.echo(f"evidensbase portal: open {url}  (Ctrl-C stops it)")
+    if review:
+        click.echo(
+            f"review site: http://{host}:{port}/-/review  (accounts: evidensbase reviewer add)"
+        )
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")
     click.echo("evidensbase portal stopped.")
