@@ -192,3 +192,34 @@ def test_stage_2_with_the_quality_rule_and_stage_3_coding(
     assert coded.status_code == 302, coded.text[:300]
     search = kari.get("/evidensbase/corpus.json?_search=Zanzibarquux&_shape=objects").json()
     assert [r["key"] for r in search["rows"]] == ["synthetic_09"]
+
+
+def test_highlighting_escapes_first_then_marks_the_protocol_terms() -> None:
+    from db.portal.review.pages import highlight
+    from db.protocol import embedded_protocol
+
+    concepts = embedded_protocol().concepts
+    marked = str(
+        highlight('<img src=x onerror="alert(1)"> Karriereveiledning & flyktninger', concepts)
+    )
+    assert marked.startswith("&lt;img src=x onerror=&#34;alert(1)&#34;&gt; ")
+    assert "<mark>" in marked and "Karriere" in marked and "&amp;" in marked
+    assert "<img" not in marked
+    assert str(highlight(None, concepts)) == ""
+
+
+def test_a_title_with_markup_is_shown_escaped_on_every_page(signed_in: Any, review_db: Any) -> None:
+    db = open_db(review_db[0])
+    with db.atomic():
+        work_id = int(
+            db.table("works")
+            .insert({"key": "synthetic_xss", "title": "<script>alert(1)</script> veiledning",
+                     "year": 2019, "type": "report", "language": "nb", "origin": "harvest"})
+            .last_pk
+        )  # fmt: skip
+    db.close()
+    kari = signed_in("Kari")
+    for path in ("/-/review/stage/1", record_path(1, work_id)):
+        text = kari.get(path).text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, path
+        assert "<script>alert(1)" not in text, path

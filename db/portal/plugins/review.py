@@ -155,7 +155,7 @@ async def overview(datasette: Any, request: Any, site: ReviewSite, reviewer: str
 
 async def queue(datasette: Any, request: Any, site: ReviewSite, reviewer: str) -> Response:
     stage = int(request.url_vars["stage"])
-    data = await site.run(pages.queue_page, stage, reviewer)
+    data = await site.run(pages.queue_page, stage, reviewer, await site.queue(stage, reviewer))
     context = {"reviewer": reviewer, "stage": stage, **data}
     return await render(datasette, request, "queue.html", context)
 
@@ -167,7 +167,8 @@ def _skipped(value: str) -> list[int]:
 async def next_record(datasette: Any, request: Any, site: ReviewSite, reviewer: str) -> Response:
     stage = int(request.url_vars["stage"])
     skipped = _skipped(request.args.get("skipped") or "")
-    work_id = await site.run(forms.next_work, stage, reviewer, set(skipped))
+    queued = await site.queue(stage, reviewer)
+    work_id = next((i.work_id for i in queued if i.work_id not in skipped), None)
     if work_id is None:
         datasette.add_message(
             request, f"Nothing left in your stage {stage} queue / Ingenting igjen i køen din"

@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from db.portal.review.accounts import cookie_secret, is_reviewer, reviewers_path
+from db.portal.review.ranking import Ranker
+from screening.queue import QueueItem
 
 SESSION_SECONDS = 8 * 3600
 COOKIE = "evb_review"
@@ -38,6 +40,19 @@ class ReviewSite:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="evidensbase-review")
     )
     _db: sqlite_utils.Database | None = None
+    ranker: Ranker | None = None
+
+    def __post_init__(self) -> None:
+        self.ranker = self.ranker or Ranker(self.db_path)
+
+    async def queue(self, stage: int, reviewer: str) -> list[QueueItem]:
+        """``reviewer``'s queue at ``stage``; at stage 1 in the latest ranking's order."""
+        from db.portal.review import pages
+
+        ids, blind = await self.run(pages.queue_ids, stage, reviewer)
+        if stage != 1 or self.ranker is None:
+            return [QueueItem(w, 0.0) for w in ids]
+        return await self.ranker.ranked(reviewer, ids, blind)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Call ``fn(db, *args, **kwargs)`` in the review thread, with its own connection."""

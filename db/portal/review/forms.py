@@ -14,13 +14,13 @@ from typing import Any
 import sqlite_utils
 
 from db.appraisal import SUMMARY_PARTS, record_coding, record_full_text_decision
-from db.decisions import DECISIONS, DecisionError, record_decision
+from db.decisions import DECISIONS, DecisionError, record_decision, reviewer_decisions
 from db.protocol import CodingError, load_protocol
 from db.status import stage_outcome
 from db.works import work_row
 from screening.queue import queue_work_ids
 
-from .pages import Refusal, is_double, my_queue, refuse_stale
+from .pages import Refusal, is_double, refuse_stale
 
 Form = dict[str, list[str]]
 
@@ -63,16 +63,6 @@ def overview_counts(db: sqlite_utils.Database, reviewer: str) -> dict[str, Any]:
             }
         )
     return {"stages": stages, "maybe_pairs": len(maybe_queue(db))}
-
-
-def next_work(
-    db: sqlite_utils.Database, stage: int, reviewer: str, skipped: set[int]
-) -> int | None:
-    """The first record of the reviewer's (ranked) queue they have not skipped in this round."""
-    for item in my_queue(db, stage, reviewer):
-        if item.work_id not in skipped:
-            return item.work_id
-    return None
 
 
 def decide(
@@ -159,14 +149,7 @@ def resolve(
                 "nothing was recorded."
             )
         )  # fmt: skip
-    screened = {
-        r[0]
-        for r in db.execute(
-            "SELECT DISTINCT reviewer FROM decisions WHERE work_id = ? AND stage = ?"
-            " AND actor = 'person' AND role = 'screen'",
-            [work_id, stage],
-        ).fetchall()
-    }
+    screened = {r for r, decided in reviewer_decisions(db, stage).items() if work_id in decided}
     if reviewer in screened:
         return Result(
             refusal=Refusal(

@@ -14,11 +14,18 @@ from typing import Any
 import sqlite_utils
 from markupsafe import Markup, escape
 
-from db.decisions import reviewer_counts, reviewer_decisions, works_decided_by
+from db.decisions import (
+    Decision,
+    decision_trail,
+    reviewer_counts,
+    reviewer_decisions,
+    works_decided_by,
+    works_resolved_or_carried_over,
+)
 from db.protocol import Concept, Protocol, load_protocol, quality_applies
 from db.status import stage_outcome, work_state, works_at_stage
 from db.works import UnknownWorkError, work_row
-from screening.queue import QueueItem, queue_work_ids, rank_queue, stopping_aid
+from screening.queue import QueueItem, queue_work_ids, stopping_aid
 
 # Blind mode: at stage 1 every record is screened by two people who never see each other's
 # decision (the protocol's own number applies at stages 2 and 3).
@@ -30,14 +37,11 @@ def is_double(protocol: Protocol, stage: int) -> bool:
     return stage in BLIND_STAGES or protocol.independent_reviewers(stage) > 1
 
 
-def my_queue(db: sqlite_utils.Database, stage: int, reviewer: str) -> list[QueueItem]:
-    """``reviewer``'s queue at ``stage``, ranked at stage 1 (trained on their own decisions)."""
+def queue_ids(db: sqlite_utils.Database, stage: int, reviewer: str) -> tuple[list[int], bool]:
+    """The works ``reviewer`` still has to decide at ``stage`` (unranked), and whether blind."""
     protocol = load_protocol(db)
     double = is_double(protocol, stage)
-    ids = queue_work_ids(db, stage, reviewer, double=double, protocol=protocol)
-    if stage == 1:
-        return rank_queue(db, ids, only_reviewer=reviewer if double else None)
-    return [QueueItem(w, 0.0) for w in ids]
+    return queue_work_ids(db, stage, reviewer, double=double, protocol=protocol), double
 
 
 def highlight(text: str | None, concepts: tuple[Concept, ...]) -> Markup:
@@ -58,9 +62,10 @@ def highlight(text: str | None, concepts: tuple[Concept, ...]) -> Markup:
     return Markup("".join(pieces))
 
 
-def queue_page(db: sqlite_utils.Database, stage: int, reviewer: str) -> dict[str, Any]:
+def queue_page(
+    db: sqlite_utils.Database, stage: int, reviewer: str, queue: list[QueueItem]
+) -> dict[str, Any]:
     """The queue page: ranked records with reasons, progress, and the stopping aid (stage 1)."""
-    queue = my_queue(db, stage, reviewer)
     titles = _titles(db, [i.work_id for i in queue[:200]])
     mine = works_decided_by(db, stage, reviewer)
     by_reviewer = reviewer_decisions(db, stage)
@@ -183,15 +188,10 @@ def conflict_detail(db: sqlite_utils.Database, stage: int, work_id: int) -> dict
     """One conflict for the resolution page: the record, both decisions with criteria and notes."""
     protocol = load_protocol(db)
     work = work_row(db, work_id)
-    rows = db.query(
-        "SELECT reviewer, decision, criterion, note, decided_at FROM decisions"
-        " WHERE work_id = ? AND stage = ? AND actor = 'person' AND role = 'screen'"
-        " ORDER BY decided_at, id",
-        [work_id, stage],
-    )
-    latest: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        latest[row["reviewer"]] = row
+    latest: dict[str, Decision] = {}
+    for decision in decision_trail(db, work_id):  # oldest first: the latest per reviewer wins
+        if decision.stage == stage and decision.actor == "person" and decision.role == "screen":
+            latest[decision.reviewer] = decision
     return {
         "work": work,
         "abstract_marked": highlight(work.get("abstract"), protocol.concepts),
@@ -227,14 +227,7 @@ def waiting_page(db: sqlite_utils.Database, stage: int) -> list[dict[str, Any]]:
     counts = reviewer_counts(db, stage)
     by_reviewer = reviewer_decisions(db, stage)
     ids = [w for w, n in counts.items() if n == 1 and stage_outcome(db, w, stage) != "conflict"]
-    settled = {
-        int(r[0])
-        for r in db.execute(
-            "SELECT DISTINCT work_id FROM decisions WHERE stage = ? AND (actor = 'source'"
-            " OR role = 'resolve')",
-            [stage],
-        ).fetchall()
-    }
+    settled = works_resolved_or_carried_over(db, stage)
     ids = sorted(w for w in ids if w not in settled)
     titles = _titles(db, ids)
     return [
