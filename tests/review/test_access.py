@@ -140,7 +140,7 @@ def test_the_public_portal_has_none_of_the_review_routes(
     for path in ["/-/review/login", *paths(POSTS, work_id)]:
         assert run(status("post", path)) in (403, 404), path  # CSRF or no route: never written
     assert decisions_by(review_db[0], "Kari") == []
-    assert run(status("get", "/evidensbase/decisions")) == 200  # the public portal as before
+    assert run(status("get", "/evidensbase/corpus.json")) == 200  # the public portal as before
 
 
 def test_passwords_are_salted_scrypt_hashes(reviewers_file: Path) -> None:

@@ -223,3 +223,29 @@ def test_a_title_with_markup_is_shown_escaped_on_every_page(signed_in: Any, revi
         text = kari.get(path).text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, path
         assert "<script>alert(1)" not in text, path
+
+
+def test_the_ranking_is_retrained_in_the_background_and_never_shows_a_decided_record(
+    review_app: Any, review_db: Any
+) -> None:
+    import asyncio
+
+    from db.decisions import record_decision
+
+    site = review_app.evidensbase_review_site
+    ids = review_db[1]
+
+    async def queue() -> list[int]:
+        return [item.work_id for item in await site.queue(1, "Kari")]
+
+    first = asyncio.run(queue())
+    assert sorted(first) == sorted(ids.values())
+    db = open_db(review_db[0])
+    record_decision(db, first[0], 1, "include", reviewer="Kari")
+    record_decision(db, first[-1], 1, "exclude", reviewer="Kari", criterion="not_relevant")
+    db.close()
+    second = asyncio.run(queue())  # at once, from the last ranking; a retrain has started
+    assert second == [w for w in first if w not in (first[0], first[-1])]
+    site.ranker.wait()
+    assert site.ranker.rankings["Kari"].trained_on == 8  # the retrained ranking is kept
+    assert sorted(asyncio.run(queue())) == sorted(second)
