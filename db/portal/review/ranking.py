@@ -5,13 +5,16 @@ seconds at 10k works. The terminal session waits for it; the review site shows t
 from the latest ranking at once and retrains in a thread of its own, as ASReview LAB does, so a
 reviewer's next record follows their decisions a few records late, never blocks on them. A
 record already decided never appears: the cached order is always filtered by the live queue.
+The retraining runs in a process of its own, so that it does not hold the pages' interpreter
+lock: on two cores the next record is shown while the model trains.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+import multiprocessing
+import signal
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,38 +29,49 @@ class Ranking:
     trained_on: int  # how many records were left in the queue when it was computed
 
 
+_connections: dict[Path, sqlite_utils.Database] = {}  # in the ranking process, one per file
+
+
+def rank_in_process(db_path: Path, reviewer: str, ids: list[int], blind: bool) -> Ranking:
+    """Rank ``ids`` for ``reviewer`` over a read-only connection of this process."""
+    if db_path not in _connections:
+        from db.database import open_db
+
+        _connections[db_path] = open_db(db_path, create=False, readonly=True)
+    items = rank_queue(_connections[db_path], ids, only_reviewer=reviewer if blind else None)
+    return Ranking(items, len(ids))
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops this
+
+
+def _ranking_process() -> Executor:
+    # spawn, not fork: the server has threads (Datasette's, the review thread)
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(1, mp_context=context, initializer=_ignore_interrupts)
+
+
 @dataclass
 class Ranker:
     """Per reviewer: the latest ranking of their stage-1 queue, and at most one retrain running."""
 
     db_path: Path
-    executor: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="evidensbase-ranking")
-    )
+    executor: Executor = field(default_factory=_ranking_process)
     rankings: dict[str, Ranking] = field(default_factory=dict)
     running: dict[str, Future[Ranking]] = field(default_factory=dict)
-    _local: threading.local = field(default_factory=threading.local)
-
-    def _db(self) -> sqlite_utils.Database:
-        if getattr(self._local, "db", None) is None:
-            from db.database import open_db
-
-            self._local.db = open_db(self.db_path, create=False, readonly=True)
-        return self._local.db  # type: ignore[no-any-return]
-
-    def _rank(self, reviewer: str, ids: list[int], blind: bool) -> Ranking:
-        items = rank_queue(self._db(), ids, only_reviewer=reviewer if blind else None)
-        return Ranking(items, len(ids))
 
     async def ranked(self, reviewer: str, ids: list[int], blind: bool) -> list[QueueItem]:
         """``ids`` (the reviewer's live queue) in the latest ranking's order; retrain if stale."""
         cached = self.rankings.get(reviewer)
         loop = asyncio.get_running_loop()
         if cached is None:  # the first time: wait for it
-            cached = await loop.run_in_executor(self.executor, self._rank, reviewer, ids, blind)
+            cached = await loop.run_in_executor(
+                self.executor, rank_in_process, self.db_path, reviewer, ids, blind
+            )
             self.rankings[reviewer] = cached
         elif cached.trained_on != len(ids) and reviewer not in self.running:
-            future = self.executor.submit(self._rank, reviewer, list(ids), blind)
+            future = self.executor.submit(rank_in_process, self.db_path, reviewer, list(ids), blind)
             self.running[reviewer] = future
             future.add_done_callback(lambda done: self._store(reviewer, done))
         live = set(ids)
