@@ -53,12 +53,24 @@ def build(db_path: str, corpus_dir: Path) -> None:
 @click.option(
     "--private", is_flag=True, help="The reviewers' site: every table and the SQL box (not public)."
 )
-def serve(db_path: str, corpus_dir: Path, host: str, port: int, private: bool) -> None:
+@click.option("--review", is_flag=True, help="Also the review team's login and screening pages.")
+@click.option("--reviewers", type=click.Path(dir_okay=False), help="Reviewers file (--review).")
+def serve(
+    db_path: str,
+    corpus_dir: Path,
+    host: str,
+    port: int,
+    private: bool,
+    review: bool,
+    reviewers: str | None,
+) -> None:
     """Build the database (a no-op when it is up to date), then publish it with Datasette."""
     from db.portal import serve_portal
 
     _build(db_path, corpus_dir)
-    serve_portal(db_path, host=host, port=port, public=not private)
+    serve_portal(
+        db_path, host=host, port=port, public=not private, review=review, reviewers=reviewers
+    )
 
 
 @click.command()
@@ -122,9 +134,11 @@ def protocol(db_path: str, diff: tuple[int, int] | None) -> None:
 
 def register(group: click.Group) -> None:
     from db.dedupe import commands as dedupe_commands
+    from db.portal.review.commands import reviewer
 
     group.add_command(build)
     group.add_command(protocol)
     group.add_command(serve)
     group.add_command(publish)
     dedupe_commands.register(group)
+    group.add_command(reviewer)

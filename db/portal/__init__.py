@@ -92,17 +92,22 @@ def make_datasette(
     immutable: bool = False,
     inspect: dict[str, Any] | None = None,
     settings: dict[str, Any] | None = None,
+    review: bool = False,
+    reviewers: str | Path | None = None,
 ) -> Any:
     """A configured Datasette instance over the database file (also used by the tests).
 
     ``public`` is the public site (curated views only, see plugins/public.py); ``immutable``
     opens the file read-only without locking, with ``inspect`` data for the table counts;
-    ``settings`` override single Datasette settings.
+    ``settings`` override single Datasette settings; ``review`` adds the review team's login
+    and screening pages (db/portal/review/), which write, so the file is not opened immutable.
     """
     from datasette.app import Datasette
 
+    if review and immutable:
+        raise ValueError("the review pages write decisions: the file cannot be immutable")
     files = [] if immutable else [str(db_path)]
-    return Datasette(
+    datasette = Datasette(
         files,
         immutables=[str(db_path)] if immutable else None,
         inspect_data=inspect,
@@ -112,15 +117,33 @@ def make_datasette(
         static_mounts=static_mounts(),
         settings={**(PUBLIC_SETTINGS if public else PRIVATE_SETTINGS), **(settings or {})},
     )
+    if review:
+        from db.portal.review import enable_review
+
+        enable_review(datasette, db_path, reviewers)
+    return datasette
 
 
-def make_served_datasette(db_path: str | Path, public: bool = True) -> Any:
-    """What ``evidensbase serve`` runs: the file immutable, table counts computed once."""
+def make_served_datasette(
+    db_path: str | Path,
+    public: bool = True,
+    review: bool = False,
+    reviewers: str | Path | None = None,
+) -> Any:
+    """What ``evidensbase serve`` runs: the file immutable with table counts computed once; with
+    the review pages (``serve --review``) writable, since reviewers record decisions."""
+    if review:
+        return make_datasette(db_path, public=public, review=True, reviewers=reviewers)
     return make_datasette(db_path, public=public, immutable=True, inspect=inspect_data(db_path))
 
 
 def serve_portal(
-    db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, public: bool = True
+    db_path: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    public: bool = True,
+    review: bool = False,
+    reviewers: str | Path | None = None,
 ) -> None:
     """Run Datasette until Ctrl-C, printing where to open it."""
     import asyncio
@@ -128,7 +151,7 @@ def serve_portal(
     import click
     import uvicorn
 
-    datasette = make_served_datasette(db_path, public=public)
+    datasette = make_served_datasette(db_path, public=public, review=review, reviewers=reviewers)
     asyncio.run(datasette.invoke_startup())
     url = f"http://{host}:{port}/{database_name(db_path)}/corpus"
     click.echo(f"evidensbase portal: open {url}  (Ctrl-C stops it)")

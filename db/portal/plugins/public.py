@@ -10,7 +10,8 @@ local site, where every table is readable):
   denied; Datasette's ``allow_sql`` setting is also off), the SQL of views and tables is not shown,
   the corpus view's internal columns (``hidden_columns``) are neither shown nor filterable, and the
   database file cannot be downloaded (``allow_download`` off).
-- Every request is bounded: GET and HEAD only (405 otherwise), a query string of at most
+- Every request is bounded: GET and HEAD only (405 otherwise; the review pages of
+  ``serve --review`` take their own login- and CSRF-checked POSTs), a query string of at most
   ``MAX_QUERY_BYTES`` (414 otherwise: a 10 KB ``id__in`` list is refused at once), and Datasette's
   ``sql_time_limit_ms`` / ``facet_time_limit_ms`` limit every query.
 
@@ -95,6 +96,13 @@ def _corpus_path(path: str, database: str) -> tuple[bool, str]:
     return False, ""
 
 
+def _review_post(datasette: Any, path: str) -> bool:
+    """A form of the review team's pages (``serve --review``), which check login and CSRF."""
+    from db.portal.review import review_site
+
+    return path.startswith("/-/review/") and review_site(datasette) is not None
+
+
 def _error(status: int, message: str) -> tuple[int, bytes]:
     return status, (message + "\n").encode("utf-8")
 
@@ -106,7 +114,7 @@ def rewrite(
 
     ``hidden`` are the corpus view's internal columns that exist in this database.
     """
-    if method not in ("GET", "HEAD"):
+    if method not in ("GET", "HEAD") and not _review_post(datasette, path):
         return _error(405, "the evidence portal is read-only: use GET")
     if len(query) > MAX_QUERY_BYTES:
         return _error(414, f"query string too long (over {MAX_QUERY_BYTES} bytes)")
