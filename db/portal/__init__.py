@@ -155,5 +155,9 @@ def serve_portal(
     asyncio.run(datasette.invoke_startup())
     url = f"http://{host}:{port}/{database_name(db_path)}/corpus"
     click.echo(f"evidensbase portal: open {url}  (Ctrl-C stops it)")
+    if review:
+        click.echo(
+            f"review site: http://{host}:{port}/-/review  (accounts: evidensbase reviewer add)"
+        )
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")
     click.echo("evidensbase portal stopped.")
