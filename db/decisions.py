@@ -185,12 +185,6 @@ def works_resolved_or_carried_over(db: sqlite_utils.Database, stage: int) -> set
     return {int(r[0]) for r in rows}
 
 
-def works_decided(db: sqlite_utils.Database, stage: int) -> set[int]:
-    """Works with any decision at ``stage`` (by anyone, model suggestions included)."""
-    rows = db.execute("SELECT DISTINCT work_id FROM decisions WHERE stage = ?", [stage])
-    return {int(r[0]) for r in rows.fetchall()}
-
-
 def works_judged_by_people(db: sqlite_utils.Database, stage: int) -> set[int]:
     """Works whose decisions at ``stage`` include one that is not a rule's."""
     rows = db.execute(

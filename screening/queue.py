@@ -27,6 +27,7 @@ from db.works import work_texts, work_titles
 from screening.ranking import (
     QUEUE_CHAR_WEIGHT,
     QUEUE_TITLE_WEIGHT,
+    ConceptMatch,
     Features,
     RelevanceModel,
     extract_features,
@@ -133,17 +134,11 @@ def rank_queue(
             item.model_score = float(scores[index[w]]) / spread
             item.model_terms = model.top_terms(fitted, features, index[w])
     for item in items.values():
-        concept = match_concepts_score(item.concept_terms)
+        concept = ConceptMatch(item.concept_terms).score
         # concepts lead while the model knows little; the model leads once it has seen decisions
         weight = 1.0 / (1.0 + len(labels) / 50.0)
         item.score = (item.model_score or 0.0) + 2.0 * weight * concept
     return sorted(items.values(), key=lambda i: (-i.score, i.work_id))
-
-
-def match_concepts_score(terms: dict[str, list[str]]) -> float:
-    from screening.ranking import ConceptMatch
-
-    return ConceptMatch(terms).score
 
 
 def stopping_aid(db: sqlite_utils.Database, stage: int = 1) -> StoppingEstimate:
