@@ -291,8 +291,16 @@ ALTER TABLE decisions ADD COLUMN protocol_version INTEGER;
 ALTER TABLE search_runs ADD COLUMN protocol_version INTEGER;
 """
 
+# Complete references (issue 13): a report's series and number ('Fafo-rapport', '2023:08') and the
+# editors of the book a chapter appears in, which APA, BibTeX and CSL need and works lacked.
+_V8_REFERENCES = """
+ALTER TABLE works ADD COLUMN series TEXT;          -- report or book series: 'Fafo-rapport'
+ALTER TABLE works ADD COLUMN number TEXT;          -- number in the series: '2023:08'
+ALTER TABLE works ADD COLUMN editors TEXT NOT NULL DEFAULT '[]';  -- JSON CSL names (of the book)
+"""
+
 MIGRATIONS: list[str] = [
-    _V1, _V2, _V3_DEDUPE, _V4_HARVEST, _V5_SCREENING, _V6_STATUS, _V7_VERSIONS,
+    _V1, _V2, _V3_DEDUPE, _V4_HARVEST, _V5_SCREENING, _V6_STATUS, _V7_VERSIONS, _V8_REFERENCES,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
