@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -167,23 +168,16 @@ def _open_writable(path: Path, create: bool) -> sqlite_utils.Database:
         conn = sqlite3.connect(str(path))
     except sqlite3.Error as exc:
         raise DatabaseError(path, f"cannot be opened ({exc})") from exc
-    try:
+
+    def prepare() -> None:
         _check_schema(path, conn, create)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
         schema.apply_migrations(conn)
         schema.ensure_triggers(conn)
         schema.recreate_views(conn)
-    except DatabaseError:
-        conn.close()
-        raise
-    except sqlite3.Error as exc:
-        conn.close()
-        raise _sqlite_problem(path, exc) from exc
-    except BaseException:
-        conn.close()
-        raise
-    return sqlite_utils.Database(conn)
+
+    return _prepared(path, conn, prepare)
 
 
 def _open_readonly(path: Path) -> sqlite_utils.Database:
@@ -193,7 +187,8 @@ def _open_readonly(path: Path) -> sqlite_utils.Database:
         conn = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
         raise DatabaseError(path, f"cannot be opened read-only ({exc})") from exc
-    try:
+
+    def prepare() -> None:
         version = _check_schema(path, conn, create=False)
         if version < schema.SCHEMA_VERSION:
             raise DatabaseError(
@@ -213,6 +208,16 @@ def _open_readonly(path: Path) -> sqlite_utils.Database:
         # The stored views were made by whichever evidensbase last wrote the file; TEMP views of
         # the same names shadow them, so reading follows this version's definitions.
         schema.recreate_views(conn, temporary=True)
+
+    return _prepared(path, conn, prepare)
+
+
+def _prepared(
+    path: Path, conn: sqlite3.Connection, prepare: Callable[[], None]
+) -> sqlite_utils.Database:
+    """Run ``prepare`` on a fresh connection; on any failure close it and say what is wrong."""
+    try:
+        prepare()
     except DatabaseError:
         conn.close()
         raise
