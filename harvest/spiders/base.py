@@ -3,6 +3,7 @@ its faults, and how it ends."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Self
 
@@ -182,3 +183,34 @@ def search_spec(search: Search, language_codes: dict[str, list[str]]) -> dict[st
         "filters": search.filters,
         "language_codes": language_codes.get(search.language, [None]),
     }
+
+
+class ApiSpider(HarvestSpider):
+    """A spider of an engine that answers at a base URL (every engine but Scholar's saved pages):
+    one search per run, the server overridable by ``--base-url`` (a replay server in tests)."""
+
+    default_base_url = ""  # the engine's public API
+
+    @classmethod
+    def source(cls, options: HarvestOptions) -> str:
+        return (options.base_url or cls.default_base_url).rstrip("/")
+
+    @classmethod
+    def extra_kwargs(cls, options: HarvestOptions, source: str) -> dict[str, Any]:
+        return {"base_url": source}
+
+    def __init__(
+        self,
+        run_id: int | str,
+        search: str | dict[str, Any],
+        base_url: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(run_id, **kwargs)
+        self.search = json.loads(search) if isinstance(search, str) else search
+        self.base_url = base_url
+        self.totals: dict[str, int] = {}  # per request stream: the engine's reported total
+
+    @property
+    def root(self) -> str:
+        return (self.base_url or self.default_base_url).rstrip("/")

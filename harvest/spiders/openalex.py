@@ -16,7 +16,6 @@ as blocked.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import AsyncIterator
@@ -34,7 +33,7 @@ from harvest.items import HarvestedPage
 from harvest.options import HarvestOptions
 from harvest.parse.answers import PageError
 from harvest.parse.openalex import openalex_params, parse_openalex_page
-from harvest.spiders.base import HarvestSpider
+from harvest.spiders.base import ApiSpider
 
 OPENALEX_BASE_URL = "https://api.openalex.org"
 # Query parameters that say who asks, not what: kept out of cache keys and stored URLs.
@@ -72,7 +71,7 @@ class CredentialFreeFingerprinter:
         return fingerprint(request if clean == request.url else request.replace(url=clean))
 
 
-class OpenAlexSpider(HarvestSpider):
+class OpenAlexSpider(ApiSpider):
     name = "openalex"
     page_size = 200
     custom_settings = {  # noqa: RUF012
@@ -81,25 +80,20 @@ class OpenAlexSpider(HarvestSpider):
         "AUTOTHROTTLE_START_DELAY": 1.0,
     }
 
-    @classmethod
-    def source(cls, options: HarvestOptions) -> str:
-        return (options.base_url or OPENALEX_BASE_URL).rstrip("/")
+    default_base_url = OPENALEX_BASE_URL
 
     @classmethod
     def extra_kwargs(cls, options: HarvestOptions, source: str) -> dict[str, Any]:
-        return {"base_url": source, "mailto": options.contact}
+        return {**super().extra_kwargs(options, source), "mailto": options.contact}
 
     def __init__(
         self,
         run_id: int | str,
         search: str | dict[str, Any],
-        base_url: str | None = None,
         mailto: str | None = None,
         **kwargs: Any,
     ):
-        super().__init__(run_id, **kwargs)
-        self.search = json.loads(search) if isinstance(search, str) else search
-        self.root = (base_url or OPENALEX_BASE_URL).rstrip("/")
+        super().__init__(run_id, search, **kwargs)
         self.mailto = (
             mailto or os.environ.get("OPENALEX_MAILTO") or os.environ.get("EVIDENSBASE_CONTACT")
         )

@@ -18,35 +18,19 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from harvest.items import HarvestedPage
-from harvest.options import HarvestOptions
 from harvest.parse.primo import PageError, parse_primo_page, primo_params
 from harvest.settings import ORIA_BASE_URL
-from harvest.spiders.base import HarvestSpider
+from harvest.spiders.base import ApiSpider
 
 
-class OriaSpider(HarvestSpider):
+class OriaSpider(ApiSpider):
     name = "oria"
 
-    @classmethod
-    def source(cls, options: HarvestOptions) -> str:
-        return (options.base_url or ORIA_BASE_URL).rstrip("/")
+    default_base_url = ORIA_BASE_URL
 
-    @classmethod
-    def extra_kwargs(cls, options: HarvestOptions, source: str) -> dict[str, Any]:
-        return {"base_url": source}
-
-    def __init__(
-        self,
-        run_id: int | str,
-        search: str | dict[str, Any],
-        base_url: str | None = None,
-        **kwargs: Any,
-    ):
-        super().__init__(run_id, **kwargs)
-        self.search = json.loads(search) if isinstance(search, str) else search
-        self.base_url = base_url
+    def __init__(self, run_id: int | str, search: str | dict[str, Any], **kwargs: Any):
+        super().__init__(run_id, search, **kwargs)
         self.token: str | None = None
-        self.totals: dict[str, int] = {}
         self.pending_auth: list[scrapy.Request] = []
 
     def _setting(self, name: str) -> str:

@@ -4,7 +4,6 @@ deepest offset; a page that cannot be read is a fault of that page."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,37 +12,15 @@ import scrapy
 from scrapy.http import Response
 
 from harvest.items import HarvestedPage
-from harvest.options import HarvestOptions
 from harvest.parse.answers import AnswerPage, PageError
-from harvest.spiders.base import HarvestSpider
+from harvest.spiders.base import ApiSpider
 
 
-class OffsetPagedSpider(HarvestSpider):
+class OffsetPagedSpider(ApiSpider):
     """A spider of a JSON search API paged by offset. Subclasses give the endpoint and parser."""
 
-    default_base_url = ""  # the engine's public API
     page_size = 100
     max_offset: int | None = None  # the engine answers no deeper than this (from + size)
-
-    @classmethod
-    def source(cls, options: HarvestOptions) -> str:
-        return (options.base_url or cls.default_base_url).rstrip("/")
-
-    @classmethod
-    def extra_kwargs(cls, options: HarvestOptions, source: str) -> dict[str, Any]:
-        return {"base_url": source}
-
-    def __init__(
-        self,
-        run_id: int | str,
-        search: str | dict[str, Any],
-        base_url: str | None = None,
-        **kwargs: Any,
-    ):
-        super().__init__(run_id, **kwargs)
-        self.search = json.loads(search) if isinstance(search, str) else search
-        self.root = (base_url or self.default_base_url).rstrip("/")
-        self.totals: dict[str, int] = {}
 
     # What a subclass gives -------------------------------------------------------------------
 
