@@ -2,46 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.live import CHROMIUM, CHROMIUM_ARGS, evidensbase_command, free_port, running_server
+
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def chromium(*args: str) -> str:
-    assert CHROMIUM, "Debian's chromium is needed for the browser tests: apt-get install chromium"
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install chromium"
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
             [
                 CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *CHROMIUM_ARGS,
                 f"--user-data-dir={profile}",
                 *args,
             ],
@@ -56,38 +37,11 @@ def chromium(*args: str) -> str:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "evidensbase",
-            "serve",
-            "--db",
-            str(tmp_path / "evidensbase.db"),
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    command = evidensbase_command(
+        "serve", "--db", str(tmp_path / "evidensbase.db"), "--port", str(port)
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/-/versions.json", timeout=2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError(f"serve did not start: {process.communicate()[0]}") from None
-            time.sleep(0.3)
-    yield base, process
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    with running_server(command, port, cwd=tmp_path) as (base, process):
+        yield base, process
 
 
 def test_the_corpus_page_shows_the_groups_and_their_counts(

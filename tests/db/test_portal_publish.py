@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,12 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from evidensbase.cli import main
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.live import free_port, running_server
 
 
 def get(url: str) -> tuple[int, bytes]:
@@ -56,26 +48,8 @@ def test_publish_writes_a_folder_plain_datasette_serves(built_db: Path, tmp_path
     port = free_port()
     datasette = shutil.which("datasette", path=str(Path(sys.executable).parent)) or "datasette"
     env = {**os.environ, "PYTHONPATH": str(out / "lib")}
-    process = subprocess.Popen(
-        [datasette, str(out), "-p", str(port), "-h", "127.0.0.1"],
-        cwd=out,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/-/versions.json", timeout=2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    raise AssertionError(process.communicate()[0]) from None
-                time.sleep(0.3)
+    command = [datasette, str(out), "-p", str(port), "-h", "127.0.0.1"]
+    with running_server(command, port, cwd=out, env=env) as (base, _process):
         status, body = get(f"{base}/evidensbase/corpus")
         assert status == 200 and "Korpus: inkluderte bidrag" in body.decode()
         status, ris = get(f"{base}/evidensbase/corpus.ris")
@@ -87,6 +61,3 @@ def test_publish_writes_a_folder_plain_datasette_serves(built_db: Path, tmp_path
         assert get(f"{base}/evidensbase.db")[0] == 403
         status, settings = get(f"{base}/-/settings.json")
         assert json.loads(settings)["sql_time_limit_ms"] == 1000
-    finally:
-        process.terminate()
-        process.wait(timeout=20)

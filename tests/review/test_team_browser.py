@@ -7,12 +7,8 @@ conflicts; stage 2 and 3 are filled in and the coded work is then in the corpus 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,19 +16,10 @@ from typing import Any
 
 import pytest
 
+from tests.live import chromium_browser, evidensbase_command, free_port, running_server
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "a long enough password"
 
 # What each reviewer decides on the ten synthetic records (i include, e exclude, m maybe).
@@ -42,12 +29,6 @@ OLA = {1: "i", 2: "i", 3: "e", 4: "i", 5: "m", 6: "e", 7: "i", 8: "e", 9: "i", 1
 # same counts. Chance agreement p_e = 0.5·0.5 + 0.1·0.1 + 0.4·0.4 = 0.42.
 # kappa = (0.8 − 0.42) / (1 − 0.42) = 0.38 / 0.58 = 0.655
 KAPPA_BY_HAND = "0.655"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def evidensbase(*args: str, stdin: str | None = None, cwd: Path) -> str:
@@ -73,43 +54,18 @@ def review_server(review_db: Any, tmp_path: Path) -> Iterator[tuple[str, Path, d
         )  # fmt: skip
         assert f"Added reviewer {name}" in out
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "evidensbase", "serve", "--review", "--db", str(db_path),
-         "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/-/review/login", timeout=2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError(f"serve did not start: {process.communicate()[0]}") from None
-            time.sleep(0.3)
-    yield base, db_path, ids
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    command = evidensbase_command("serve", "--review", "--db", str(db_path), "--port", str(port))
+    with running_server(command, port, cwd=tmp_path, ready_path="/-/review/login", timeout=90) as (
+        base,
+        _process,
+    ):
+        yield base, db_path, ids
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install chromium"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    with chromium_browser() as launched:
+        yield launched
 
 
 def login(browser: Any, base: str, name: str) -> Any:
