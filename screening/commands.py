@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -87,13 +88,22 @@ def conflicts(db_path: str, stage: int) -> None:
     click.echo(f"{len(found)} unresolved conflict(s) at stage {stage}.")
 
 
+def one_decision(command: Callable[..., None]) -> Callable[..., None]:
+    """The arguments of a person's decision on one work (``decide`` and ``resolve``)."""
+    for option in reversed((
+        db_option(writes=True),
+        STAGE,
+        click.argument("work_key"),
+        click.argument("decision", type=click.Choice(["include", "exclude", "maybe"])),
+        click.option("--reviewer", required=True, help="Who decides (a person; never 'rule')."),
+        click.option("--criterion", help="Protocol criterion id (needed to exclude)."),
+    )):  # fmt: skip
+        command = option(command)
+    return command
+
+
 @click.command()
-@db_option(writes=True)
-@STAGE
-@click.argument("work_key")
-@click.argument("decision", type=click.Choice(["include", "exclude", "maybe"]))
-@click.option("--reviewer", required=True, help="Who decides (a person; never 'rule').")
-@click.option("--criterion", help="Protocol criterion id (needed to exclude).")
+@one_decision
 @click.option(
     "--rating",
     "ratings",
@@ -150,12 +160,7 @@ def decide(
 
 
 @click.command()
-@db_option(writes=True)
-@STAGE
-@click.argument("work_key")
-@click.argument("decision", type=click.Choice(["include", "exclude", "maybe"]))
-@click.option("--reviewer", required=True)
-@click.option("--criterion", help="Protocol criterion id (needed to exclude).")
+@one_decision
 @click.option("--note")
 def resolve(
     db_path: str,
