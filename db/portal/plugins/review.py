@@ -194,13 +194,7 @@ async def record(datasette: Any, request: Any, site: ReviewSite, reviewer: str) 
             )
         result = await site.run(forms.decide, stage, work_id, reviewer, posted)
         if result.refusal is not None:
-            return await render(
-                datasette,
-                request,
-                "refused.html",
-                {"stage": stage, "message": result.refusal.message, "work_id": work_id},
-                status=result.refusal.status,
-            )
+            return await refused(datasette, request, stage, work_id, result.refusal)
         if result.error is None:
             datasette.add_message(request, result.message)
             target = f"{PREFIX}/stage/{stage}/next"
@@ -223,6 +217,14 @@ async def record(datasette: Any, request: Any, site: ReviewSite, reviewer: str) 
     return await render(datasette, request, "record.html", context, status=400 if error else 200)
 
 
+async def refused(
+    datasette: Any, request: Any, stage: int, work_id: int, refusal: pages.Refusal
+) -> Response:
+    """The page for a decision the trail refused (stage order, a stale form, …)."""
+    context = {"stage": stage, "message": refusal.message, "work_id": work_id}
+    return await render(datasette, request, "refused.html", context, status=refusal.status)
+
+
 async def conflicts(datasette: Any, request: Any, site: ReviewSite, reviewer: str) -> Response:
     stage = int(request.url_vars["stage"])
     rows = await site.run(pages.conflicts_page, stage)
@@ -239,13 +241,7 @@ async def resolve(datasette: Any, request: Any, site: ReviewSite, reviewer: str)
         posted = await form_data(request)
         result = await site.run(forms.resolve, stage, work_id, reviewer, posted)
         if result.refusal is not None:
-            return await render(
-                datasette,
-                request,
-                "refused.html",
-                {"stage": stage, "message": result.refusal.message, "work_id": work_id},
-                status=result.refusal.status,
-            )
+            return await refused(datasette, request, stage, work_id, result.refusal)
         if result.error is None:
             datasette.add_message(request, result.message)
             return Response.redirect(f"{PREFIX}/conflicts/{stage}")
