@@ -96,3 +96,22 @@ def chromium_browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def processes_holding(path: Path, within: float = 0) -> list[int]:
+    """The ids of processes with ``path`` open (Linux /proc), waiting up to ``within`` seconds
+    for there to be none."""
+    target = str(path.resolve())
+    deadline = time.monotonic() + within
+    while True:
+        holders = []
+        for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+            try:
+                links = [os.readlink(fd) for fd in fd_dir.iterdir()]
+            except OSError:  # gone, or not ours to read
+                continue
+            if any(link == target or link == f"{target} (deleted)" for link in links):
+                holders.append(int(fd_dir.parent.name))
+        if not holders or time.monotonic() >= deadline:
+            return holders
+        time.sleep(0.2)

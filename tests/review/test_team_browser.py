@@ -16,7 +16,13 @@ from typing import Any
 
 import pytest
 
-from tests.live import chromium_browser, evidensbase_command, free_port, running_server
+from tests.live import (
+    chromium_browser,
+    evidensbase_command,
+    free_port,
+    processes_holding,
+    running_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -60,6 +66,8 @@ def review_server(review_db: Any, tmp_path: Path) -> Iterator[tuple[str, Path, d
         _process,
     ):
         yield base, db_path, ids
+    # Stopped as a service manager stops it (SIGTERM): its ranking process goes with it.
+    assert processes_holding(db_path, within=5) == []
 
 
 @pytest.fixture

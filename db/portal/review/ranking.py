@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,14 +45,28 @@ def rank_in_process(db_path: Path, reviewer: str, ids: list[int], blind: bool) -
     return Ranking(items, len(ids))
 
 
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops this
+def _follow_the_server(server_pid: int) -> None:
+    """Set up the ranking process: it ends with the server, however the server ends.
+
+    Ctrl-C reaches both; the server stops, and its pool stops this process. A SIGTERM or a kill
+    of the server (a service manager stopping it) runs no exit handler, and the process would be
+    left behind holding the database open: it checks each second that its parent still lives."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == server_pid:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="evidensbase-follow-server", daemon=True).start()
 
 
 def _ranking_process() -> Executor:
     # spawn, not fork: the server has threads (Datasette's, the review thread)
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(1, mp_context=context, initializer=_ignore_interrupts)
+    return ProcessPoolExecutor(
+        1, mp_context=context, initializer=_follow_the_server, initargs=(os.getpid(),)
+    )
 
 
 @dataclass
