@@ -72,7 +72,7 @@ def export(
     """Export the selected works as BibTeX, RIS, CSV, CSL-JSON or an APA 7 reference list.
 
     Each export warns, on stderr, once per work and missing field that a style needs
-    ("thomsen2016: report has no publisher (APA, biblatex)"); --check prints the summary alone.
+    ("opinion2017: report has no publisher (APA, biblatex)"); --check prints the summary alone.
     """
     if not check and not format_name:
         raise click.UsageError("Missing option '--format' / '-f' (or use --check).")

@@ -1,7 +1,7 @@
 """Which facts a reference style needs from each type of work, and which works lack them.
 
 One table (:data:`NEEDED`) says, per work type, the fields APA 7 and biblatex cannot do without:
-every exporter warns about each missing one (``thomsen2016: report has no publisher (APA,
+every exporter warns about each missing one (``opinion2017: report has no publisher (APA,
 biblatex)``) and ``evidensbase export --check`` counts them. The table follows the two styles'
 own rules, so a warning here is what a warning from biber, or a gap in an APA entry, is about:
 
@@ -71,7 +71,7 @@ class Gap:
     styles: tuple[str, ...]
 
     def warning(self) -> str:
-        """'thomsen2016: report has no publisher (APA, biblatex)'."""
+        """'opinion2017: report has no publisher (APA, biblatex)'."""
         return f"{self.key}: {self.type_name} has no {self.field} ({', '.join(self.styles)})"
 
 
