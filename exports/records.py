@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from db.status import INCLUSION_VERSION_SQL
+from exports.completeness import completeness_warnings
 from exports.selection import Selection, ids_from_sql, selection_clause
 
 # Coded fields an export can carry (RIS KW/N1, BibTeX keywords, CSV columns).
@@ -61,6 +62,8 @@ class ExportWork:
     pages: str | None = None
     volume: str | None = None
     issue: str | None = None
+    series: str | None = None  # report or book series: 'Fafo-rapport'
+    number: str | None = None  # number in the series: '2023:08'
     language: str | None = None
     doi: str | None = None
     isbn: str | None = None
@@ -71,6 +74,8 @@ class ExportWork:
     state: str = "unscreened"
     stage: int = 1
     review_version: int | None = None  # the protocol version that included it (included works)
+    # The editors of the book a chapter appears in (of the work itself for a book): CSL names.
+    editors: list[dict[str, str]] = field(default_factory=list)
     codes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -79,9 +84,9 @@ class ExportWork:
         return citation_key(self.key)
 
     @property
-    def report_number(self) -> str | None:
-        """A report's number (e.g. '2023:08') is kept in ``issue``, as CSL's ``number``."""
-        return self.issue if self.type == "report" else None
+    def series_number(self) -> str | None:
+        """The number in the series ('2023:08'); before schema v8 a report kept it in ``issue``."""
+        return self.number or (self.issue if self.type == "report" else None)
 
     def stage_label(self) -> str:
         """'included (stage 3, review version 1)', 'excluded (stage 1)', 'unscreened'."""
@@ -103,9 +108,9 @@ class LoadedWorks:
 
 _COLUMNS = (
     "w.id, w.key, w.title, w.authors, w.year, w.type, w.container, w.publisher, w.place, "
-    "w.pages, w.volume, w.issue, w.language, w.doi, w.isbn, w.issn, w.url, w.abstract, "
-    "w.peer_reviewed, s.state, s.stage, "
-    f"CASE WHEN s.state = 'included' THEN {INCLUSION_VERSION_SQL} END"
+    "w.pages, w.volume, w.issue, w.series, w.number, w.language, w.doi, w.isbn, w.issn, w.url, "
+    "w.abstract, w.peer_reviewed, s.state, s.stage, "
+    f"CASE WHEN s.state = 'included' THEN {INCLUSION_VERSION_SQL} END, w.editors"
 )
 
 # The C scanner behind json.loads, called without json.loads' three Python frames per work.
@@ -127,30 +132,15 @@ def load_works(
         f"WHERE {where} ORDER BY w.authors_display COLLATE NOCASE, w.year, w.title, w.id"
     )
     works: list[ExportWork] = []
-    warnings: list[str] = []
     append = works.append
-    scan = _SCAN_JSON
     for row in db.execute(sql, params):
         if only is not None and row[0] not in only:
             continue
-        text = row[3]
-        if text:
-            try:
-                authors, end = scan(text, 0)
-            except StopIteration:
-                end = -1
-            if end != len(text):  # surrounding blanks, or bad JSON: json.loads says where
-                authors = json.loads(text)
-        else:
-            authors = []
-        work = ExportWork(row[0], row[1], row[2], authors, *row[4:])
-        if not row[2] or not row[4]:
-            missing = [name for name in ("title", "year") if not getattr(work, name)]
-            warnings.append(
-                f"work {work.id} ({work.key}) has no {' and no '.join(missing)}: "
-                "exported with what it has"
-            )
+        work = ExportWork(row[0], row[1], row[2], _names(row[3]), *row[4:-1])
+        if row[-1] and row[-1] != "[]":
+            work.editors = _names(row[-1])
         append(work)
+    warnings = completeness_warnings(works)
     if with_codes and works:
         _attach_codes(db, works)
     labels = {
@@ -160,6 +150,19 @@ def load_works(
         ).fetchall()
     }
     return LoadedWorks(works, warnings, labels)
+
+
+def _names(text: str | None) -> list[dict[str, str]]:
+    """A JSON list of CSL names (works.authors, works.editors) as Python."""
+    if not text:
+        return []
+    try:
+        names, end = _SCAN_JSON(text, 0)
+    except StopIteration:
+        end = -1
+    if end != len(text):  # surrounding blanks, or bad JSON: json.loads says where
+        names = json.loads(text)
+    return names  # type: ignore[no-any-return]
 
 
 def _attach_codes(db: sqlite_utils.Database, works: list[ExportWork]) -> None:

@@ -1,7 +1,14 @@
 """RIS (rispy) with the tags Zotero's RIS import maps for each type.
 
-Zotero reads PB as a report's institution, SN as a report's number (ISSN for articles, ISBN
-otherwise) and T2 as the journal or book title; a name without a comma becomes an organisation.
+Zotero (translators/RIS.js) reads, per type:
+
+- report (RPRT): PB institution, CY place, T2 series title, SN report number;
+- chapter (CHAP): T2 book title, A2 editor, T3 series, SN ISBN, PB, CY, SP/EP;
+- book (BOOK): T2 series, M1 series number, A3 editor, SN ISBN;
+- article (JOUR): T2 journal, VL, IS, SP/EP, SN ISSN.
+
+What a type has no tag for (a report's ISBN, a chapter's number in its series, a report's
+editors) goes into an N1 note as text. A name without a comma becomes an organisation.
 """
 
 from __future__ import annotations
@@ -28,6 +35,9 @@ RIS_TYPES = {
     "thesis": "THES",
 }
 
+# The tag of the editors of the book (a chapter's book, a book itself), as Zotero reads it.
+_EDITOR_TAGS = {"CHAP": "A2", "JOUR": "A2", "GEN": "A2", "BOOK": "A3"}
+
 _PAGE_RANGE = re.compile(r"^\s*(\S+?)\s*[-–—]+\s*(\S+)\s*$")
 
 
@@ -51,14 +61,28 @@ def ris_lines(work: ExportWork, loaded: LoadedWorks, options: ExportOptions) -> 
     kind = RIS_TYPES.get(work.type or "", "GEN")
     lines = [f"TY  - {kind}", f"ID  - {work.cite_key}"]
     add = lines.append
+    notes = []
     for name in work.authors:
         add(f"AU  - {ris_name(name)}")
+    if work.editors:
+        if kind in _EDITOR_TAGS:
+            tag = _EDITOR_TAGS[kind]
+            lines.extend(f"{tag}  - {ris_name(name)}" for name in work.editors)
+        else:
+            notes.append("Editors: " + "; ".join(ris_name(name) for name in work.editors))
     if work.title:
         add(f"TI  - {_line(work.title)}")
     if work.year:
         add(f"PY  - {work.year}")
     if work.container and kind in ("JOUR", "CHAP", "GEN"):
         add(f"T2  - {_line(work.container)}")
+    series, number = work.series, work.series_number
+    if series:
+        add(f"{'T2' if kind in ('RPRT', 'BOOK') else 'T3'}  - {_line(series)}")
+    if number and kind == "BOOK":
+        add(f"M1  - {_line(number)}")  # Zotero's series number of a book
+    elif number and kind != "RPRT":
+        notes.append(f"Number in series: {_line(number)}")
     if work.publisher:
         add(f"PB  - {_line(work.publisher)}")
     if work.place:
@@ -72,12 +96,13 @@ def ris_lines(work: ExportWork, loaded: LoadedWorks, options: ExportOptions) -> 
             add(f"SP  - {_line(work.pages)}")
     if work.volume:
         add(f"VL  - {_line(work.volume)}")
-    notes = []
     if kind == "RPRT":
-        if work.report_number:
-            add(f"SN  - {_line(work.report_number)}")  # Zotero's report number
+        if number:
+            add(f"SN  - {_line(number)}")  # Zotero's report number
         if work.isbn:
             notes.append(f"ISBN: {_line(work.isbn)}")
+        if work.issn:
+            notes.append(f"ISSN: {_line(work.issn)}")
     else:
         if work.issue:
             add(f"IS  - {_line(work.issue)}")
