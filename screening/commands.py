@@ -46,8 +46,26 @@ def rules(db_path: str) -> None:
     "--reviewer", default="", help="Rank this reviewer's queue (default: undecided works)."
 )
 @click.option("--top", type=int, default=10, show_default=True)
-def rank(db_path: str, reviewer: str, top: int) -> None:
-    """Show the top of the stage-1 queue, why each work ranks there, and the stopping aid."""
+@click.option(
+    "--recall-target",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Recall the stopping rules test for (a share, e.g. 0.95).",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence the stopping rules ask for (buscar stops when p < 1 - confidence).",
+)
+def rank(db_path: str, reviewer: str, top: int, recall_target: float, confidence: float) -> None:
+    """Show the top of the stage-1 queue, why each work ranks there, and the stopping rules.
+
+    The rules (buscar, QuantCI, knee, 50 irrelevant in a row) only advise; the recommended one is
+    buscar at 95 % recall and 95 % confidence. Nothing stops screening but you.
+    """
     from screening.queue import queue_work_ids, rank_queue, stopping_aid
 
     db = open_db(db_path)
@@ -57,7 +75,8 @@ def rank(db_path: str, reviewer: str, top: int) -> None:
         click.echo(f"{number:3}. {item.score:6.2f}  {key}  {title}")
         click.echo(f"       why: {item.explain()}")
     click.echo(f"{len(items)} works in the queue.")
-    click.echo(stopping_aid(db, 1).describe())
+    aid = stopping_aid(db, 1, recall_target=recall_target, confidence=confidence)
+    click.echo(aid.describe())
 
 
 @click.command()

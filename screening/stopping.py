@@ -146,11 +146,13 @@ def buscar_remaining_bound(labels: np.ndarray, unscreened: int, confidence: floa
 def _buscar_verdict(
     labels: np.ndarray, unscreened: int, recall_target: float, confidence: float
 ) -> Verdict:
+    if len(labels) == 0:
+        return Verdict("buscar", False, "nothing screened yet")
     found = int(labels.sum())
     p = buscar_p_value(labels, unscreened, recall_target)
     bound = buscar_remaining_bound(labels, unscreened, confidence)
     alpha = 1 - confidence
-    stop = len(labels) > 0 and p < alpha
+    stop = p < alpha
     detail = (
         f"p = {p:.3f} for 'recall below {recall_target:.0%}' "
         f"({'below' if stop else 'not below'} {alpha:.2f}); at most {bound} relevant "
@@ -474,6 +476,7 @@ class StoppingEstimate:
     remaining_high: float
     recall_target: float
     p_value: float | None
+    confidence: float = 0.95
 
     def describe(self) -> str:
         if self.screened == 0:
@@ -482,7 +485,8 @@ class StoppingEstimate:
             f"Screened {self.screened}, relevant {self.relevant_found}, "
             f"unscreened {self.unscreened}.",
             f"Relevant works estimated still unscreened: {self.remaining_estimate:.1f} "
-            f"(95 % interval {self.remaining_low:.1f}–{self.remaining_high:.1f}), from "
+            f"({self.confidence:.0%} interval {self.remaining_low:.1f}–"
+            f"{self.remaining_high:.1f}), from "
             f"{self.relevant_in_window} relevant in the last {self.window} screened.",
         ]
         if self.p_value is not None:
@@ -498,22 +502,29 @@ class StoppingEstimate:
 
 
 def estimate_remaining(
-    sequence: Sequence[int], unscreened: int, recall_target: float = 0.95, window: int = 50
+    sequence: Sequence[int],
+    unscreened: int,
+    recall_target: float = 0.95,
+    window: int = 50,
+    confidence: float = 0.95,
 ) -> StoppingEstimate:
     """From the 0/1 relevance of screened works in screening order and the number unscreened.
 
     The most recent window (at least ``window``, at least a tenth of those screened) is a sample
     whose share of relevant works bounds the rest from above (the ranking puts likelier works
-    first); Jeffreys interval. ``p_value`` is buscar's.
+    first); Jeffreys interval at ``confidence``. ``p_value`` is buscar's.
     """
+    tail = (1 - confidence) / 2
     n = len(sequence)
     found = int(sum(sequence))
     k = min(n, max(window, n // 10))
     recent = int(sum(sequence[n - k :])) if k else 0
     if k == 0:
-        return StoppingEstimate(0, 0, unscreened, 0, 0, 0.0, 0.0, 0.0, recall_target, None)
-    low_rate = beta.ppf(0.025, recent + 0.5, k - recent + 0.5) if recent > 0 else 0.0
-    high_rate = beta.ppf(0.975, recent + 0.5, k - recent + 0.5)
+        return StoppingEstimate(
+            0, 0, unscreened, 0, 0, 0.0, 0.0, 0.0, recall_target, None, confidence
+        )
+    low_rate = beta.ppf(tail, recent + 0.5, k - recent + 0.5) if recent > 0 else 0.0
+    high_rate = beta.ppf(1 - tail, recent + 0.5, k - recent + 0.5)
     rate = (recent + 0.5) / (k + 1)
     return StoppingEstimate(
         screened=n,
@@ -526,4 +537,95 @@ def estimate_remaining(
         remaining_high=float(high_rate) * unscreened,
         recall_target=recall_target,
         p_value=buscar_p_value(sequence, unscreened, recall_target) if found else None,
+        confidence=confidence,
+    )
+
+
+@dataclass
+class StoppingAid:
+    """What ``rank`` and the queue page show: the window estimate and each rule's verdict."""
+
+    estimate: StoppingEstimate
+    verdicts: list[Verdict]
+    recall_target: float
+    confidence: float
+
+    @property
+    def screened(self) -> int:
+        return self.estimate.screened
+
+    @property
+    def relevant_found(self) -> int:
+        return self.estimate.relevant_found
+
+    @property
+    def unscreened(self) -> int:
+        return self.estimate.unscreened
+
+    @property
+    def recommended(self) -> Verdict:
+        return next(v for v in self.verdicts if v.rule == RECOMMENDED)
+
+    def recommendation(self) -> str:
+        """One line: what the recommended rule (buscar) advises, and that it only advises."""
+        buscar = self.recommended
+        where = f"buscar at {self.recall_target:.0%} recall, {self.confidence:.0%} confidence"
+        if self.screened == 0:
+            return f"Recommendation ({where}): nothing screened yet."
+        p = buscar.p_value if buscar.p_value is not None else 1.0
+        if buscar.stop:
+            return (
+                f"Recommendation ({where}): stopping is defensible, p = {p:.3f} for "
+                f"'recall below {self.recall_target:.0%}'; the decision to stop is yours."
+            )
+        return (
+            f"Recommendation ({where}): keep screening, 'recall below "
+            f"{self.recall_target:.0%}' cannot yet be rejected (p = {p:.3f})."
+        )
+
+    def describe(self) -> str:
+        estimate = self.estimate
+        lines = [f"Screened {estimate.screened}, relevant {estimate.relevant_found}, "
+                 f"unscreened {estimate.unscreened}."]  # fmt: skip
+        if estimate.screened:
+            lines.append(
+                f"Relevant works estimated still unscreened: {estimate.remaining_estimate:.1f} "
+                f"({estimate.confidence:.0%} interval {estimate.remaining_low:.1f}–"
+                f"{estimate.remaining_high:.1f}), from {estimate.relevant_in_window} relevant "
+                f"in the last {estimate.window} screened."
+            )
+        lines.append("Stopping rules (advice only; screening goes on until you stop it):")
+        for verdict in self.verdicts:
+            name = verdict.rule + (" (recommended)" if verdict.rule == RECOMMENDED else "")
+            advice = "advises stopping" if verdict.stop else "keep screening"
+            lines.append(f"  {name}: {advice}: {verdict.detail}")
+        lines.append(self.recommendation())
+        return "\n".join(lines)
+
+
+def stopping_aid_for(
+    sequence: Flags,
+    unscreened: int,
+    *,
+    recall_target: float = 0.95,
+    confidence: float = 0.95,
+    heuristic_n: int = HEURISTIC_N,
+    scores_unscreened: Floats | None = None,
+    scores_screened: Floats | None = None,
+) -> StoppingAid:
+    """The aid from the screened labels in order and the number of records still unscreened."""
+    labels = [int(x) for x in np.asarray(sequence, dtype=bool)]
+    return StoppingAid(
+        estimate=estimate_remaining(labels, unscreened, recall_target, confidence=confidence),
+        verdicts=verdicts(
+            labels,
+            len(labels) + unscreened,
+            scores_unscreened=scores_unscreened,
+            scores_screened=scores_screened,
+            recall_target=recall_target,
+            confidence=confidence,
+            heuristic_n=heuristic_n,
+        ),
+        recall_target=recall_target,
+        confidence=confidence,
     )
