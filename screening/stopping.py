@@ -585,8 +585,7 @@ class StoppingAid:
 
     def describe(self) -> str:
         estimate = self.estimate
-        lines = [f"Screened {estimate.screened}, relevant {estimate.relevant_found}, "
-                 f"unscreened {estimate.unscreened}."]  # fmt: skip
+        lines = [estimate.describe().splitlines()[0]]  # what is screened, or nothing yet
         if estimate.screened:
             lines.append(
                 f"Relevant works estimated still unscreened: {estimate.remaining_estimate:.1f} "
@@ -629,3 +628,60 @@ def stopping_aid_for(
         recall_target=recall_target,
         confidence=confidence,
     )
+
+
+class StopTracker:
+    """The rules checked as screening goes on, one record at a time (simulations use it).
+
+    ``add`` one screened record with its out-of-sample score (NaN when the model could not score
+    it), then ``check`` with the model's current scores for the unscreened records; the first
+    number screened at which each rule advised stopping is kept in ``first``. Each check is what
+    ``verdicts`` would say at that moment (QuantCI calibrated on the scores given to ``add``).
+    """
+
+    def __init__(
+        self,
+        n_total: int,
+        *,
+        recall_target: float = 0.95,
+        confidence: float = 0.95,
+        heuristic_n: int = HEURISTIC_N,
+    ) -> None:
+        self.n_total = n_total
+        self.recall_target = recall_target
+        self.confidence = confidence
+        self.heuristic_n = heuristic_n
+        self.labels: list[bool] = []
+        self.scores: list[float] = []
+        self.first: dict[str, int | None] = dict.fromkeys(RULES)
+
+    def add(self, label: bool, score: float = math.nan) -> None:
+        self.labels.append(bool(label))
+        self.scores.append(float(score))
+
+    @property
+    def done(self) -> bool:
+        return all(v is not None for v in self.first.values())
+
+    def check(self, scores_unscreened: Floats | None = None) -> None:
+        """Evaluate the rules that have not advised stopping yet, at the current count."""
+        labels = np.asarray(self.labels, dtype=bool)
+        t = len(labels)
+        unscreened = self.n_total - t
+        pending = [rule for rule, at in self.first.items() if at is None]
+        for rule in pending:
+            if rule == "buscar":
+                stop = t > 0 and buscar_p_value(labels, unscreened, self.recall_target) < (
+                    1 - self.confidence
+                )
+            elif rule == "quantci":
+                stop = scores_unscreened is not None and _quantci_verdict(
+                    labels, scores_unscreened, np.asarray(self.scores),
+                    self.recall_target, self.confidence,
+                ).stop  # fmt: skip
+            elif rule == "knee":
+                stop = _knee_verdict(labels).stop
+            else:
+                stop = _heuristic_verdict(labels, self.heuristic_n).stop
+            if stop:
+                self.first[rule] = t
