@@ -275,6 +275,8 @@ def _trailing_irrelevant(labels: np.ndarray) -> int:
 
 
 def _heuristic_verdict(labels: np.ndarray, heuristic_n: int) -> Verdict:
+    if len(labels) == 0:
+        return Verdict("heuristic", False, "nothing screened yet")
     run = _trailing_irrelevant(labels)
     stop = run >= heuristic_n
     detail = f"{run} irrelevant in a row (advises stopping at {heuristic_n})"
