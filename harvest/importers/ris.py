@@ -21,6 +21,7 @@ _TAG = re.compile(r"^([A-Z][A-Z0-9])  -( (.*))?$")
 # rispy's RisWriter (ASReview's RIS export uses it) writes its set_header(), "1.", "2.", ...,
 # before each record; rispy's own reader skips every line before a TY, so we skip these too.
 _RISPY_HEADER = re.compile(r"^\d+\.$")
+_ISSN = re.compile(r"\d{4}-?\d{3}[\dXx]")
 
 
 def read_ris(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -95,27 +96,37 @@ def _split(text: str) -> list[tuple[int, list[str], str | None]]:
 
 
 def ris_hit(entry: dict[str, Any]) -> dict[str, Any]:
-    """One rispy entry as a hit."""
+    """One rispy entry as a hit.
+
+    In a report's or a book's record (as Zotero and ``evidensbase export`` write them) T2 is the
+    series, not a container, and a report's SN its number in that series: neither becomes the
+    container or an ISSN; they stay in ``raw``."""
+    kind = work_type(entry.get("type_of_reference"))
+    in_series = kind in ("report", "book")
     authors = entry.get("authors") or entry.get("first_authors") or []
     serial = entry.get("issn")
-    isbn = serial if serial and re.sub(r"[^0-9Xx]", "", serial).__len__() in (10, 13) else None
+    digits = len(re.sub(r"[^0-9Xx]", "", serial)) if serial else 0
+    isbn = serial if digits in (10, 13) else None
+    a_number = kind == "report" and serial is not None and not _ISSN.fullmatch(serial.strip())
+    issn = serial if serial and not isbn and not a_number else None
     urls = entry.get("urls") or []
     key = entry.get("accession_number") or entry.get("id")
+    container = None if in_series else entry.get("secondary_title")
     return {
         "hit_key": f"ris:{key}" if key else record_key("ris", entry),
         "title": entry.get("title") or entry.get("primary_title"),
         "authors": csl_names(authors),
         "year": year_of(entry.get("year"), entry.get("publication_year"), entry.get("date")),
-        "type": work_type(entry.get("type_of_reference")),
+        "type": kind,
         "language": language_id(entry.get("language")),
-        "container": entry.get("secondary_title")
+        "container": container
         or entry.get("journal_name")
         or entry.get("alternate_title3")
         or entry.get("alternate_title1"),
         "publisher": entry.get("publisher"),
         "doi": clean_doi(entry.get("doi")),
         "isbn": isbn,
-        "issn": None if isbn else serial,
+        "issn": issn,
         "url": first(urls),
         "abstract": entry.get("abstract") or entry.get("notes_abstract"),
         "peer_reviewed": None,

@@ -280,3 +280,20 @@ def test_no_article_or_chapter_title_is_italic_even_without_its_journal_or_book(
     for title, kind in titles.items():
         italic = f"*{title}*" in markdown.replace("\\", "")
         assert italic == (kind not in ("journal_article", "book_chapter")), (title, kind)
+
+
+def test_ris_of_a_report_imports_back_without_its_series_as_container(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    # In RPRT, T2 is the series and SN the report number (Zotero's reading, and ours when we
+    # write): reading them back as a journal and an ISSN would make "Fafo-rapport" a container.
+    from harvest.importers.ris import ris_hit
+
+    records = {ref["id"]: ris_hit(ref) for ref in rispy.loads(_export(reference_db, "ris"))}
+    report = records["flato2023"]
+    assert report["type"] == "report"
+    assert report["container"] is None and report["issn"] is None
+    assert report["publisher"] == "Fafo"
+    article = records["qi2019"]  # an article keeps its journal and ISSN
+    assert article["container"] == "Journal of Electronic Imaging"
+    assert article["issn"] == "1017-9909"
