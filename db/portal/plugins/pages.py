@@ -641,8 +641,9 @@ async def work_page(datasette: Any, request: Any) -> Response:
     links = []
     if row[7]:
         links.append({"label": f"{T['doi']}: {row[7]}", "href": f"https://doi.org/{row[7]}"})
-    if http_url(row[8]):
-        links.append({"label": T["url"], "href": http_url(row[8])})
+    web_url = http_url(row[8])
+    if web_url:
+        links.append({"label": T["url"], "href": web_url})
     links.append({"label": T["oria"], "href": ORIA_SEARCH.format(q=quote(row[2][:200]))})
     downloads = [
         {
