@@ -14,7 +14,8 @@ and run again to the end. After each kill:
   never a truncated file under the real name);
 - the rerun of the same command (for ``decide`` and ``resolve``: when the decision is not in the
   trail yet, see ``ONE_SHOT``) reaches the reference state: every row of every table (timestamps
-  ``*_at`` aside, and the working directory's path written as ``<dir>``) is the reference's, and
+  ``*_at`` and the hits' row ids aside, see ``ROW_IDS``; the working directory's path written as
+  ``<dir>``) is the reference's, and
   the output file is the reference's. "Decisions lost" counts reference decision rows missing.
 
 Inputs made here (none recorded, none real):
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +66,9 @@ REVIEWER = "synthetic-reviewer"
 # it should: a person may decide twice). A user who sees the kill looks at the trail first; so
 # does the trial, and runs the command again only when the decision is not there.
 ONE_SHOT = {"decide", "resolve"}
+# Row ids that say only in which order rows were stored: a crawl stores its pages as they
+# arrive, so two clean harvests can number the same hits differently (``rank`` keeps the order).
+ROW_IDS = {("hits", "id")}
 
 
 def command() -> list[str]:
@@ -142,7 +147,7 @@ def state(workdir: Path, output: str | None) -> dict[str, Any]:
             ]
             for table in tables:
                 columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
-                kept = [c for c in columns if not c.endswith("_at")]
+                kept = [c for c in columns if not c.endswith("_at") and (table, c) not in ROW_IDS]
                 select = ", ".join(f'"{c}"' for c in kept)
                 rows = conn.execute(f'SELECT {select} FROM "{table}"').fetchall()
                 found[table] = sorted(
@@ -201,8 +206,10 @@ class CrashBench:
     """
 
     def __init__(self, root: Path, base_db: Path, records: int = 3000, pages: int = 6,
-                 page_delay: float = 0.25, seed: int = 15) -> None:  # fmt: skip
+                 page_delay: float = 0.25, seed: int = 15, workers: int = 2) -> None:  # fmt: skip
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.workers = workers  # commands run side by side (the machine has 2 cores)
         self.random = random.Random(seed)
         self.kinds: dict[str, Kind] = {}
         self.references: dict[str, dict[str, Any]] = {}
@@ -270,14 +277,23 @@ class CrashBench:
                                      ["export-decisions", "--db", DB, "-o",
                                       OUTPUTS["export-decisions"]], OUTPUTS["export-decisions"]),
         }  # fmt: skip
-        for name, kind in self.kinds.items():
-            work = self._copy(kind, f"reference-{name}")
-            started = time.monotonic()
-            done = run(work, kind.argv)
-            self.durations[name] = time.monotonic() - started
-            assert done.returncode == 0, (name, done.stdout[-2000:], done.stderr[-2000:])
-            self.references[name] = state(work, kind.output)
-            shutil.rmtree(work)
+        with ThreadPoolExecutor(self.workers) as pool:
+            list(pool.map(self._reference, self.kinds))
+
+    def _reference(self, name: str) -> None:
+        kind = self.kinds[name]
+        work = self._copy(kind, f"reference-{name}")
+        started = time.monotonic()
+        done = run(work, kind.argv)
+        self.durations[name] = time.monotonic() - started
+        assert done.returncode == 0, (name, done.stdout[-2000:], done.stderr[-2000:])
+        self.references[name] = state(work, kind.output)
+        shutil.rmtree(work)
+
+    def trials(self, names: list[str], number: int = 0) -> list[Outcome]:
+        """:meth:`trial` of each kind, ``workers`` at a time (each in its own directory)."""
+        with ThreadPoolExecutor(self.workers) as pool:
+            return list(pool.map(lambda name: self.trial(name, number), names))
 
     @staticmethod
     def _harvested_keys(db: Path) -> list[str]:
