@@ -22,6 +22,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -88,7 +89,12 @@ def fuzz_figures(work: Path, examples: int) -> dict[str, int]:
             figures["hangs"] += 1
         except Exception as exc:  # what the suite exists to find
             figures["crashes"] += 1
-            print(f"crash: {type(exc).__name__}: {exc}"[:300], file=sys.stderr)
+            ours = [
+                f for f in traceback.extract_tb(exc.__traceback__)
+                if f.filename.startswith(str(ROOT)) and ".venv" not in f.filename
+            ]  # fmt: skip
+            place = f"{Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else "?"
+            print(f"crash at {place}: {type(exc).__name__}: {exc}"[:300], file=sys.stderr)
 
     for fmt in READERS:
         fuzz_imports(fmt, work / f"input{SUFFIX[fmt]}", db, config, attempt, figures)
