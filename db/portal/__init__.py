@@ -13,6 +13,13 @@ METADATA_FILE = PORTAL_DIR / "metadata.yaml"
 _PLACEHOLDER = "evidensbase"
 
 
+def http_url(url: str | None) -> str | None:
+    """``url`` when it is an http(s) address, else None: a record's URL comes from outside (a
+    RIS ``UR`` field, an engine's answer), and a ``javascript:`` link would run in the page."""
+    text = (url or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else None
+
+
 def database_name(db_path: str | Path) -> str:
     """The name Datasette gives a database file: its file name without the suffix."""
     return Path(db_path).stem

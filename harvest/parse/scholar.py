@@ -101,7 +101,9 @@ def parse_scholar_page(
     if problem:
         return ScholarPage(total=None, problem=problem)
     try:
-        sel = Selector(text=html)
+        # type="html": left to guess, parsel reads text that looks like JSON as JSON (a saved
+        # page holding JSON then crashed the parser: RecursionError, TypeError)
+        sel = Selector(text=html, type="html")
     except ValueError as exc:  # lxml refuses some text outright (e.g. a document too deep)
         return ScholarPage(total=None, problem=f"the saved page cannot be read as HTML: {exc}")
     total = parse_results_total(" ".join(_TOTAL_TEXT(sel.root)) or None)

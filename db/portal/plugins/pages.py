@@ -26,6 +26,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from db.portal import http_url
 from db.portal.i18n import COOKIE, LANGUAGES, TEXTS, language_of, other
 from db.portal.precompute import FACETS, GAP_AXES, INTERVIEWED_LABELS, fold
 from db.portal.quality import acceptable_quality, quality_rule_text
@@ -640,8 +641,9 @@ async def work_page(datasette: Any, request: Any) -> Response:
     links = []
     if row[7]:
         links.append({"label": f"{T['doi']}: {row[7]}", "href": f"https://doi.org/{row[7]}"})
-    if row[8]:
-        links.append({"label": T["url"], "href": row[8]})
+    web_url = http_url(row[8])
+    if web_url:
+        links.append({"label": T["url"], "href": web_url})
     links.append({"label": T["oria"], "href": ORIA_SEARCH.format(q=quote(row[2][:200]))})
     downloads = [
         {

@@ -14,13 +14,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlite_utils
 
 from db.portal.review.accounts import cookie_secret, is_reviewer, reviewers_path
-from db.portal.review.ranking import Ranker
-from screening.queue import QueueItem
+
+if TYPE_CHECKING:  # the ranking loads scikit-learn (1.5 s): only when the review site starts,
+    # never for every command (`evidensbase reviewer` imports this package)
+    from db.portal.review.ranking import Ranker
+    from screening.queue import QueueItem
 
 SESSION_SECONDS = 8 * 3600
 COOKIE = "evb_review"
@@ -43,11 +46,14 @@ class ReviewSite:
     ranker: Ranker | None = None
 
     def __post_init__(self) -> None:
+        from db.portal.review.ranking import Ranker
+
         self.ranker = self.ranker or Ranker(self.db_path)
 
     async def queue(self, stage: int, reviewer: str) -> list[QueueItem]:
         """``reviewer``'s queue at ``stage``; at stage 1 in the latest ranking's order."""
         from db.portal.review import pages
+        from screening.queue import QueueItem
 
         ids, blind = await self.run(pages.queue_ids, stage, reviewer)
         if stage != 1 or self.ranker is None:

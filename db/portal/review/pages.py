@@ -22,6 +22,7 @@ from db.decisions import (
     works_decided_by,
     works_resolved_or_carried_over,
 )
+from db.portal import http_url
 from db.protocol import Concept, Protocol, load_protocol, quality_applies
 from db.status import stage_outcome, work_state, works_at_stage
 from db.works import UnknownWorkError, work_row
@@ -279,6 +280,7 @@ def record_page(
     codebook = protocol.data["codebook"]
     return {
         "work": work,
+        "web_url": http_url(work.get("url")),
         "authors": authors,
         "title_marked": highlight(work.get("title"), protocol.concepts),
         "abstract_marked": highlight(work.get("abstract"), protocol.concepts),
