@@ -4,6 +4,7 @@ mapping from the project's database errors to a message and exit status 2."""
 from __future__ import annotations
 
 import functools
+import glob
 import os
 import sqlite3
 import tempfile
@@ -84,11 +85,14 @@ def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file beside it, then rename.
 
     A kill or a full disk mid-write leaves the old file (or none), never a truncated one that a
-    later import would take for complete.
+    later import would take for complete. The temporary file's name carries the writer's process
+    id, so the next write removes what a killed writer left behind (and nothing a live one owns).
     """
     target = Path(path)
+    prefix = f".{target.name}."
+    _remove_orphans(target.parent, prefix)
     descriptor, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        dir=target.parent, prefix=f"{prefix}{os.getpid()}.", suffix=".tmp"
     )
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
@@ -99,3 +103,21 @@ def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _remove_orphans(folder: Path, prefix: str) -> None:
+    """Remove ``prefix<pid>.*.tmp`` files in ``folder`` whose writing process no longer runs."""
+    for stale in folder.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = stale.name[len(prefix) :].split(".", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process, or not a pid: leave its file alone
+    return True
