@@ -123,7 +123,7 @@ class Outcome:
     killed: bool  # False: the command ended before the kill
     integrity: str = "ok"
     partial_output: bool = False
-    stale_temporaries: int = 0
+    stale_temporaries: int = 0  # left after the rerun
     rerun_exit: int = 0
     mismatched_tables: list[str] = field(default_factory=list)
     decisions_lost: int = 0
@@ -334,7 +334,6 @@ class CrashBench:
             outcome.partial_output = target.exists() and state(work, kind.output)[
                 "<output>"
             ] != reference  # fmt: skip
-            outcome.stale_temporaries = len(list(work.glob(f".{kind.output}.*.tmp")))
         reference = self.references[name]
         if name in ONE_SHOT and state(work, kind.output) == reference:
             outcome.committed = True  # the decision was in before the kill: nothing to run again
@@ -342,6 +341,8 @@ class CrashBench:
             rerun = run(work, kind.argv)
             outcome.rerun_exit = rerun.returncode
         final = state(work, kind.output)
+        if kind.output:  # a kill may leave a writer's temporary file; the rerun removes it
+            outcome.stale_temporaries = len(list(work.glob(f".{kind.output}.*.tmp")))
         outcome.mismatched_tables = sorted(
             t for t in reference.keys() | final.keys() if reference.get(t) != final.get(t)
         )

@@ -68,3 +68,4 @@ def test_a_kill_leaves_an_intact_database_and_the_rerun_reaches_the_clean_state(
     assert outcome.rerun_exit == 0, outcome
     assert outcome.mismatched_tables == [], outcome
     assert outcome.decisions_lost == 0, outcome
+    assert outcome.stale_temporaries == 0, outcome  # the rerun removed what the kill left
