@@ -251,3 +251,21 @@ def test_included_stage_looks_up_only_the_included_works(enrich_db: Works, repla
     # The 24 corpus works are included; the synthetic ones are unscreened.
     assert report.works == 24 and report.fields == 0
     assert work(db, "qi2019widget", "doi") == (None,)
+
+
+def test_nva_fills_a_journal_article(enrich_db: Works) -> None:
+    db, _ = enrich_db
+    config = EnrichReplayConfig("nva", RECORDINGS["nva"])
+    with EnrichReplayServer(config) as server:
+        code, output = run(db, "--source", "nva", "--stage", "all", "--base-url", server.url)
+
+    assert code == 0, output
+    assert work(db, "rieker2021defence", "doi", "container", "issn") == (
+        "10.54648/EERR2021029", "European Foreign Affairs Review", "1384-6299",
+    )  # fmt: skip
+    engine, query = sources(db, "rieker2021defence")["container"][1:3]
+    assert engine == "nva"
+    assert query.startswith(server.url + "/resources?title=Differentiated+Defence+Integration")
+    assert candidates(db, "rieker2021defence") == [
+        ("nva", "0198cc4beaac-4540aa56-5021-4251-aaa5-83492e8c071a", "applied", "rule")
+    ]
