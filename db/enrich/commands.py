@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from db.enrich.cache import cache_path
 from db.enrich.client import Blocked, EnrichError
 from db.enrich.sources import ENRICH_FIELDS, SOURCES
 from db.enrich.store import (
@@ -105,6 +106,7 @@ def _review(db_path: str, person: str) -> None:
     "--delay", type=float,
     help="Seconds between requests (default: the source's own, or its announced rate limit).",
 )  # fmt: skip
+@click.option("--refresh", is_flag=True, help="Ask the source again, not the answer cache.")
 @click.option(
     "--person",
     default=lambda: os.environ.get("EVIDENSBASE_REVIEWER") or os.environ.get("USER") or "",
@@ -118,6 +120,7 @@ def enrich(
     undo: tuple[str, str] | None,
     base_url: str | None,
     delay: float | None,
+    refresh: bool,
     person: str,
 ) -> None:
     """Complete references: fill only empty fields of works from Crossref, OpenAlex or NVA, each
@@ -138,7 +141,10 @@ def enrich(
                 raise click.UsageError("--review needs --person NAME (or $EVIDENSBASE_REVIEWER)")
             _review(db_path, person)
             return
-        report = enrich_works(db_path, source, stage=stage, base_url=base_url, min_delay=delay)
+        report = enrich_works(
+            db_path, source, stage=stage, base_url=base_url, min_delay=delay,
+            cache_file=cache_path(db_path, source), refresh=refresh,
+        )  # fmt: skip
     except Blocked as exc:
         raise click.ClickException(
             f"enrich stopped, blocked: {exc}; nothing of this run was stored"

@@ -24,6 +24,7 @@ import sqlite_utils
 
 from db.database import open_db
 from db.dedupe.matching import Verdict, compare, prepare
+from db.enrich.cache import AnswerCache
 from db.enrich.client import EnrichError, PoliteClient, without_credentials
 from db.enrich.sources import ENRICH_FIELDS, SOURCES, Source, credentials
 from evidensbase import __version__
@@ -112,12 +113,15 @@ def enrich_works(
     stage: str = "included",
     base_url: str | None = None,
     min_delay: float | None = None,
+    cache_file: Path | None = None,
+    refresh: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> EnrichReport:
     """Look every work of ``stage`` up in one source; fill, queue or refuse; return what changed.
 
     Raises EnrichError (Blocked for a refusal) naming the URL when an answer cannot be used;
-    what earlier works stored is kept.
+    what earlier runs stored is kept. ``cache_file``: good answers are kept there and reused
+    (``refresh`` asks again); None asks the source every time.
     """
     if source_name not in SOURCES:
         raise EnrichError(f"unknown source {source_name!r}: one of {', '.join(SOURCES)}")
@@ -129,6 +133,7 @@ def enrich_works(
         source.min_delay if min_delay is None else min_delay, credentials(source_name)
     )
     report = EnrichReport(source=source_name)
+    cache = None if cache_file is None else AnswerCache(cache_file)
     database, close = _open(db)
     try:
         conn = database.conn
@@ -138,13 +143,19 @@ def enrich_works(
         try:
             for work in works:
                 url, _single = _query(source, base, work)
-                body = client.get(url)
+                shown = without_credentials(url)
+                cached = None if cache is None or refresh else cache.get(shown)
+                body = cached if cached is not None else client.get(url)
+                if body is None and cache is not None:
+                    cache.put(shown, b"")  # 404: the source knows no such record
                 candidates = []
-                if body is not None:
+                if body:
                     try:
                         candidates = source.parse(body, _single)
                     except PageError as exc:
-                        raise EnrichError(f"{without_credentials(url)}: {exc}") from exc
+                        raise EnrichError(f"{shown}: {exc}") from exc
+                    if cache is not None and cached is None:
+                        cache.put(shown, body)  # only an answer that parsed
                 scored = [(c, _verdict(work, c)) for c in candidates]
                 kept = [(c, v) for c, v in scored if v.outcome != "different"]
                 found.append((work, without_credentials(url), kept))
@@ -153,6 +164,8 @@ def enrich_works(
                     progress(f"{work['key']}: {len(kept)} candidate(s)")
         finally:
             report.requests = client.requests
+            if cache is not None:
+                cache.close()
         good_for: dict[str, set[int]] = {}
         for work, _url, kept in found:
             for c, v in kept:

@@ -56,3 +56,10 @@ def replay(request: pytest.FixtureRequest) -> Iterator[EnrichReplayServer]:
     source = getattr(request, "param", "crossref")
     with EnrichReplayServer(EnrichReplayConfig(source, RECORDINGS[source])) as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests set the contact and key they need; none comes from the environment."""
+    for name in ("EVIDENSBASE_CONTACT", "CROSSREF_MAILTO", "OPENALEX_MAILTO", "OPENALEX_API_KEY"):
+        monkeypatch.delenv(name, raising=False)

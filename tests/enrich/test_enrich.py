@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from db.enrich import EnrichError, enrich_works, undo_field
+from db.enrich.cache import cache_path
+from db.enrich.client import without_credentials
 from db.enrich.replay import EnrichReplayConfig, EnrichReplayServer
 from evidensbase.cli import main
 from tests.enrich.conftest import RECORDINGS
@@ -138,6 +140,11 @@ def test_twice_changes_nothing(enrich_db: Works, replay) -> None:
     assert code == 0, output
     assert dump(db) == first
     assert "0 field(s) filled in 0 work(s); 0 doubtful and 0 ambiguous" in output
+    # Every answer of the first run came from the answer cache (404s included); the one request
+    # is qi2019widget's lookup by the DOI it got, which finds the candidate already applied.
+    assert "(1 request(s))" in output
+    # 32 works, 31 distinct queries in the first run (radev2022a and b ask the same).
+    assert replay.config.requests[31:] == ["/works/10.1117/1.jei.28.6.063006"]
 
 
 def test_corpus_works_keep_every_field(enrich_db: Works, replay) -> None:
@@ -222,12 +229,18 @@ def test_bad_answer_stops_clearly_and_loses_nothing(
     config = EnrichReplayConfig("crossref", RECORDINGS["crossref"], faults={26: fault})
     with EnrichReplayServer(config) as server:
         code, output = run(db, "--source", "crossref", "--stage", "all", "--base-url", server.url)
-        bad = server.url + config.requests[26].split("?")[0]
+        bad_url = server.url + config.requests[26]
+        bad = bad_url.split("?")[0]
 
     assert code == 1
     assert "Traceback" not in output and message in output and bad in output
     assert "nothing of this run was stored" in output
     assert dump(db) == stored
+    cache = sqlite3.connect(cache_path(db, "crossref"))
+    cached = {url for (url,) in cache.execute("SELECT url FROM answers")}
+    cache.close()
+    assert without_credentials(bad_url) not in cached
+    assert len([u for u in cached if u.startswith(server.url)]) == 26  # the good ones before it
 
 
 def test_first_run_with_a_bad_answer_stores_nothing_and_a_rerun_completes(
@@ -269,3 +282,28 @@ def test_nva_fills_a_journal_article(enrich_db: Works) -> None:
     assert candidates(db, "rieker2021defence") == [
         ("nva", "0198cc4beaac-4540aa56-5021-4251-aaa5-83492e8c071a", "applied", "rule")
     ]
+
+
+def test_mailto_and_key_are_sent_but_never_stored(
+    enrich_db: Works, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, _ = enrich_db
+    monkeypatch.setenv("OPENALEX_MAILTO", "kari@example.org")
+    monkeypatch.setenv("OPENALEX_API_KEY", "SECRET-KEY-1234")
+    config = EnrichReplayConfig("openalex", RECORDINGS["openalex"])
+    with EnrichReplayServer(config) as server:
+        code, output = run(db, "--source", "openalex", "--stage", "all", "--base-url", server.url)
+
+    assert code == 0, output
+    assert all("mailto=kari%40example.org&api_key=SECRET-KEY-1234" in r for r in config.requests)
+    conn = sqlite3.connect(db)
+    stored = conn.execute(
+        "SELECT query FROM work_sources WHERE hit_id IS NULL "
+        "UNION ALL SELECT query FROM enrich_candidates"
+    ).fetchall()
+    conn.close()
+    cache = sqlite3.connect(cache_path(db, "openalex"))
+    stored += cache.execute("SELECT url FROM answers").fetchall()
+    cache.close()
+    assert len(stored) > 5
+    assert not [q for (q,) in stored if "SECRET" in q or "kari" in q]
