@@ -134,6 +134,7 @@ def protocol(db_path: str, diff: tuple[int, int] | None) -> None:
 
 def register(group: click.Group) -> None:
     from db.dedupe import commands as dedupe_commands
+    from db.enrich import commands as enrich_commands
     from db.portal.review.commands import reviewer
 
     group.add_command(build)
@@ -141,4 +142,5 @@ def register(group: click.Group) -> None:
     group.add_command(serve)
     group.add_command(publish)
     dedupe_commands.register(group)
+    enrich_commands.register(group)
     group.add_command(reviewer)

@@ -299,8 +299,63 @@ ALTER TABLE works ADD COLUMN number TEXT;          -- number in the series: '202
 ALTER TABLE works ADD COLUMN editors TEXT NOT NULL DEFAULT '[]';  -- JSON CSL names (of the book)
 """
 
+# Enrichment (issue 13, db/enrich/): a field filled from Crossref, OpenAlex or NVA has no hit, so
+# work_sources.hit_id becomes nullable (SQLite rebuilds the table to drop NOT NULL; every row is
+# copied) and such a row keeps the lookup that gave it (source in engine, query, score, value).
+# Candidates wait in enrich_candidates for a rule or a person; an undone field is remembered in
+# enrich_undone so a rerun does not fill it again.
+_V9_ENRICH = """
+CREATE TABLE enrich_candidates (
+    id INTEGER PRIMARY KEY,
+    work_id INTEGER NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,             -- crossref | openalex | nva
+    candidate_key TEXT NOT NULL,      -- the source's id of the record (DOI, W..., NVA identifier)
+    query TEXT NOT NULL,              -- the URL asked (without credentials)
+    score REAL,                       -- title similarity 0-100 from dedupe's rules (100: identifier)
+    method TEXT NOT NULL,             -- dedupe's rule that decided (doi, fuzzy_title_authors, ...)
+    fields TEXT NOT NULL,             -- JSON {field: value} the candidate gives
+    status TEXT NOT NULL CHECK (status IN ('pending', 'applied', 'rejected', 'ambiguous')),
+    reason TEXT,                      -- why it waits or was refused
+    actor TEXT NOT NULL CHECK (actor IN ('rule', 'person')),
+    decided_by TEXT NOT NULL,
+    found_at TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    UNIQUE (work_id, source, candidate_key)
+);
+CREATE INDEX enrich_candidates_status ON enrich_candidates(status);
+
+CREATE TABLE enrich_undone (
+    work_id INTEGER NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    field TEXT NOT NULL,
+    value TEXT,                       -- what had been filled
+    source TEXT NOT NULL,
+    undone_by TEXT NOT NULL,
+    undone_at TEXT NOT NULL,
+    PRIMARY KEY (work_id, field)
+);
+
+CREATE TABLE work_sources_v9 (
+    work_id INTEGER NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    field TEXT NOT NULL,              -- a column of works
+    hit_id INTEGER REFERENCES hits(id),   -- NULL: filled by enrichment
+    engine TEXT NOT NULL,             -- the hit's engine, or the enrichment source
+    query TEXT,                       -- enrichment: the URL asked
+    score REAL,                       -- enrichment: the candidate's score
+    value TEXT,                       -- enrichment: the value filled (kept across a merge)
+    candidate_id INTEGER REFERENCES enrich_candidates(id),
+    recorded_at TEXT,
+    PRIMARY KEY (work_id, field),
+    CHECK (hit_id IS NOT NULL OR query IS NOT NULL)
+);
+INSERT INTO work_sources_v9 (work_id, field, hit_id, engine)
+    SELECT work_id, field, hit_id, engine FROM work_sources;
+DROP TABLE work_sources;
+ALTER TABLE work_sources_v9 RENAME TO work_sources;
+"""
+
 MIGRATIONS: list[str] = [
     _V1, _V2, _V3_DEDUPE, _V4_HARVEST, _V5_SCREENING, _V6_STATUS, _V7_VERSIONS, _V8_REFERENCES,
+    _V9_ENRICH,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -236,9 +236,10 @@ def _write_sources(
     conn: sqlite3.Connection, work_id: int, sources: dict[str, int], hits: Sequence[dict]
 ) -> None:
     engines = {h["id"]: h["engine"] for h in hits}
-    conn.execute("DELETE FROM work_sources WHERE work_id = ?", [work_id])
+    # Rows without a hit are enrichment's (db/enrich/): a field a hit now gives replaces one.
+    conn.execute("DELETE FROM work_sources WHERE work_id = ? AND hit_id IS NOT NULL", [work_id])
     conn.executemany(
-        "INSERT INTO work_sources (work_id, field, hit_id, engine) VALUES (?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO work_sources (work_id, field, hit_id, engine) VALUES (?, ?, ?, ?)",
         [(work_id, f, h, engines[h]) for f, h in sources.items()],
     )
 
@@ -254,6 +255,12 @@ def _refresh_fields(conn: sqlite3.Connection, work_id: int) -> None:
     values, sources = choose_fields(hits)
     for name in (*RECORD_FIELDS, "authors_display"):
         values.setdefault(name, None)
+    # A field enrichment filled and no hit gives keeps its value (and its work_sources row).
+    for name, value in conn.execute(
+        "SELECT field, value FROM work_sources WHERE work_id = ? AND hit_id IS NULL", [work_id]
+    ).fetchall():
+        if name in values and values[name] is None and name not in sources:
+            values[name] = value
     assignments = ", ".join(f"{c} = ?" for c in values)
     conn.execute(f"UPDATE works SET {assignments} WHERE id = ?", [*values.values(), work_id])
     _write_sources(conn, work_id, sources, hits)
@@ -374,6 +381,11 @@ def _merge_works(
     matched = hit_a if hit_b in moving else hit_b
     _unlink(conn, moving, person, now)
     _link(conn, [(h, keep, "person", matched, None) for h in moving], "person", person, now)
+    # What enrichment filled in the work merged away goes with its hits, where the kept lacks it.
+    conn.execute(
+        "UPDATE OR IGNORE work_sources SET work_id = ? WHERE work_id = ? AND hit_id IS NULL",
+        [keep, gone],
+    )
     _refresh_fields(conn, keep)
     if _referenced(conn, gone):
         # Screening already judged it: keep the row so those decisions still point somewhere.
