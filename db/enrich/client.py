@@ -1,6 +1,8 @@
 """A polite HTTP client for the lookups: one request at a time, our User-Agent with a contact,
 the rate the source announces (``x-rate-limit-limit`` per ``x-rate-limit-interval``, as Crossref
-sends them), ``Retry-After`` honoured a bounded number of times, and a block that stops the run."""
+sends them), ``Retry-After`` honoured a bounded number of times, a block that stops the run, and
+the host's robots.txt obeyed (read once per host; none, or one that cannot be read, allows all, as
+Scrapy's robots.txt middleware does for the harvest)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import http.client
 import time
 import urllib.error
 import urllib.request
+import urllib.robotparser
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -45,10 +48,13 @@ class PoliteClient:
     params: dict[str, str] = field(default_factory=dict)  # mailto, api_key
     requests: int = 0
     _next_at: float = 0.0
+    _robots: dict[str, urllib.robotparser.RobotFileParser | None] = field(default_factory=dict)
 
     def get(self, url: str) -> bytes | None:
         """The body of a 200 answer, None for a 404 (nothing found); EnrichError otherwise."""
         shown = without_credentials(url)
+        if not self.allowed(url):
+            raise Blocked(f"{shown}: the host's robots.txt does not allow {USER_AGENT!r} to ask")
         for attempt in range(RETRY_AFTER_TIMES + 1):
             wait = self._next_at - time.monotonic()
             if wait > 0:
@@ -91,6 +97,26 @@ class PoliteClient:
             except (TimeoutError, ConnectionError, http.client.HTTPException) as exc:
                 raise EnrichError(f"{shown}: {exc}") from exc
         raise Blocked(f"{shown}: still refused after {RETRY_AFTER_TIMES} waits for Retry-After")
+
+    def allowed(self, url: str) -> bool:
+        """Whether the host's robots.txt lets us ask for ``url``."""
+        parts = urlsplit(url)
+        host = f"{parts.scheme}://{parts.netloc}"
+        if host not in self._robots:
+            self._robots[host] = self._read_robots(f"{host}/robots.txt")
+        rules = self._robots[host]
+        return rules is None or rules.can_fetch(USER_AGENT, url)
+
+    def _read_robots(self, robots_url: str) -> urllib.robotparser.RobotFileParser | None:
+        request = urllib.request.Request(robots_url, headers={"User-Agent": USER_AGENT})
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+                text = answer.read().decode("utf-8", errors="replace")
+        except (OSError, http.client.HTTPException, ValueError):
+            return None  # no robots.txt (404), or none that can be read: nothing forbidden
+        rules = urllib.robotparser.RobotFileParser(robots_url)
+        rules.parse(text.splitlines())
+        return rules
 
     def _pace(self, headers: object) -> None:
         delay = self.min_delay

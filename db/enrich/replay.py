@@ -32,6 +32,7 @@ class EnrichReplayConfig:
     faults: dict[int, str] = field(default_factory=dict)
     rate_headers: bool = True
     requests: list[str] = field(default_factory=list)
+    robots: str | None = None  # the robots.txt served (None: 404); not counted in ``requests``
 
 
 def _doi(value: Any) -> str:
@@ -117,6 +118,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         config = self.replay.config
+        if self.path == "/robots.txt":
+            if config.robots is None:
+                self._send(404, b"", "text/plain")
+            else:
+                self._send(200, config.robots.encode(), "text/plain")
+            return
         number = len(config.requests)
         config.requests.append(self.path)
         url = urlparse(self.path)

@@ -307,3 +307,20 @@ def test_mailto_and_key_are_sent_but_never_stored(
     cache.close()
     assert len(stored) > 5
     assert not [q for (q,) in stored if "SECRET" in q or "kari" in q]
+
+
+def test_a_robots_txt_that_forbids_the_lookups_stops_the_run_before_any_is_asked(
+    enrich_db: Works,
+) -> None:
+    db, _ = enrich_db
+    stored = dump(db)
+    config = EnrichReplayConfig(
+        "crossref", RECORDINGS["crossref"], robots="User-agent: *\nDisallow: /works\n"
+    )
+    with EnrichReplayServer(config) as server:
+        code, output = run(db, "--source", "crossref", "--stage", "all", "--base-url", server.url)
+
+    assert code == 1 and "Traceback" not in output
+    assert "robots.txt does not allow" in output and f"{server.url}/works" in output
+    assert config.requests == []  # not one lookup was sent
+    assert dump(db) == stored
