@@ -47,8 +47,26 @@ def rules(db_path: str) -> None:
     "--reviewer", default="", help="Rank this reviewer's queue (default: undecided works)."
 )
 @click.option("--top", type=int, default=10, show_default=True)
-def rank(db_path: str, reviewer: str, top: int) -> None:
-    """Show the top of the stage-1 queue, why each work ranks there, and the stopping aid."""
+@click.option(
+    "--recall-target",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Recall the stopping rules test for (a share, e.g. 0.95).",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence the stopping rules ask for (buscar stops when p < 1 - confidence).",
+)
+def rank(db_path: str, reviewer: str, top: int, recall_target: float, confidence: float) -> None:
+    """Show the top of the stage-1 queue, why each work ranks there, and the stopping rules.
+
+    The rules (buscar, QuantCI, knee, 50 irrelevant in a row) only advise; the recommended one is
+    buscar at 95 % recall and 95 % confidence. Nothing stops screening but you.
+    """
     from screening.queue import queue_work_ids, rank_queue, stopping_aid
 
     db = open_db(db_path)
@@ -58,7 +76,8 @@ def rank(db_path: str, reviewer: str, top: int) -> None:
         click.echo(f"{number:3}. {item.score:6.2f}  {key}  {title}")
         click.echo(f"       why: {item.explain()}")
     click.echo(f"{len(items)} works in the queue.")
-    click.echo(stopping_aid(db, 1).describe())
+    aid = stopping_aid(db, 1, recall_target=recall_target, confidence=confidence)
+    click.echo(aid.describe())
 
 
 @click.command()
@@ -278,10 +297,43 @@ def flow(db_path: str, source: str, svg_path: str | None) -> None:
     show_default=True,
     help="label_included, or label_abstract_screening for title/abstract labels.",
 )
-def simulate(data: tuple[Path, ...], seeds: str, label_column: str) -> None:
-    """Replay labelled reviews through the ranking: 1+1 random priors, retrain per label.."""
+@click.option(
+    "--stopping/--no-stopping",
+    default=True,
+    show_default=True,
+    help="Screen on until every stopping rule has advised stopping, and report where each did.",
+)
+@click.option(
+    "--recall-target",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Recall the stopping rules test for.",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence the stopping rules ask for.",
+)
+def simulate(
+    data: tuple[Path, ...],
+    seeds: str,
+    label_column: str,
+    stopping: bool,
+    recall_target: float,
+    confidence: float,
+) -> None:
+    """Replay labelled reviews through the ranking: 1+1 random priors, retrain per label.
+
+    Per seed: WSS@95, share screened at 95 % recall, recall at 10 % screened; and, with
+    --stopping, where each stopping rule would have stopped, the recall there and the work saved
+    (the two priors count as screened), and over the seeds how often the recall target was met.
+    """
     from screening.simulate import (
         SimulationDataError,
+        StoppingSettings,
         evidensbase_scorer,
         format_summary,
         read_labelled_csv,
@@ -297,7 +349,8 @@ def simulate(data: tuple[Path, ...], seeds: str, label_column: str) -> None:
             labelled = read_labelled_csv(path, label_column)
         except SimulationDataError as exc:
             raise click.ClickException(str(exc)) from exc
-        summary, _ = simulate_dataset(labelled, seed_list, evidensbase_scorer)
+        settings = StoppingSettings(recall_target, confidence) if stopping else None
+        summary, _ = simulate_dataset(labelled, seed_list, evidensbase_scorer, stopping=settings)
         click.echo(format_summary(summary))
 
 

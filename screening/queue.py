@@ -33,7 +33,7 @@ from screening.ranking import (
     extract_features,
     match_concepts,
 )
-from screening.stopping import StoppingEstimate, estimate_remaining
+from screening.stopping import StoppingAid, stopping_aid_for
 
 
 @dataclass
@@ -141,15 +141,67 @@ def rank_queue(
     return sorted(items.values(), key=lambda i: (-i.score, i.work_id))
 
 
-def stopping_aid(db: sqlite_utils.Database, stage: int = 1) -> StoppingEstimate:
-    """How many relevant works may remain unscreened at ``stage`` (never stops anything itself)."""
+def stopping_aid(
+    db: sqlite_utils.Database,
+    stage: int = 1,
+    *,
+    recall_target: float = 0.95,
+    confidence: float = 0.95,
+) -> StoppingAid:
+    """Each stopping rule's verdict at ``stage`` and the estimate of relevant works left.
+
+    Advice only: nothing here stops screening. The sequence is every work's first decision by a
+    person, in the order decided (``maybe`` counts as relevant); the unscreened works are those
+    at the stage with no outcome yet (works a rule excluded are neither). At stage 1, QuantCI gets
+    the word model's scores: cross-validated (out-of-fold) for the screened works, which
+    calibrates them, and from a model fitted on all of them for the unscreened.
+    """
     seen: set[int] = set()
-    sequence = []
+    screened: list[int] = []
+    sequence: list[int] = []
     for work_id, decision in screening_decisions_in_order(db, stage):
         if work_id in seen:
             continue
         seen.add(work_id)
+        screened.append(work_id)
         sequence.append(0 if decision == "exclude" else 1)
     decided = stage_outcomes(db, stage)
-    remaining = sum(1 for w in works_at_stage(db, stage) if w not in decided)
-    return estimate_remaining(sequence, remaining)
+    remaining = [w for w in works_at_stage(db, stage) if w not in decided and w not in seen]
+    scores = _quantci_scores(db, screened, sequence, remaining) if stage == 1 else None
+    return stopping_aid_for(
+        sequence, len(remaining), recall_target=recall_target, confidence=confidence,
+        scores_screened=scores[0] if scores else None,
+        scores_unscreened=scores[1] if scores else None,
+    )  # fmt: skip
+
+
+def _quantci_scores(
+    db: sqlite_utils.Database, screened: list[int], labels: list[int], unscreened: list[int]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(out-of-fold scores of the screened works, scores of the unscreened), or None too early."""
+    from sklearn.model_selection import StratifiedKFold
+
+    minority = min(sum(labels), len(labels) - sum(labels))
+    if minority < 2 or not unscreened:
+        return None
+    ids = screened + unscreened
+    texts = work_texts(db)
+    titles = work_titles(db)
+    features: Features = extract_features(
+        [texts.get(w, "") for w in ids],
+        [titles.get(w) or "" for w in ids],
+        title_weight=QUEUE_TITLE_WEIGHT,
+        char_weight=QUEUE_CHAR_WEIGHT,
+    )
+    model = RelevanceModel()
+    out_of_fold = np.full(len(screened), np.nan)
+    folds = StratifiedKFold(n_splits=min(5, minority), shuffle=True, random_state=0)
+    y = np.asarray(labels)
+    for train, test in folds.split(np.zeros(len(y)), y):
+        fold_scores = model.scores(features, train.tolist(), y[train].tolist())
+        if fold_scores is not None:
+            out_of_fold[test] = fold_scores[test]
+    full = model.scores(features, list(range(len(screened))), labels)
+    if full is None:
+        return None
+    return out_of_fold, full[len(screened) :]

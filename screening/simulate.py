@@ -4,7 +4,12 @@ Per seed: one random included and one random excluded record are the prior knowl
 way ``asreview simulate --n-prior-included 1 --n-prior-excluded 1 --prior-seed SEED`` draws them),
 then the model is retrained after every label and the top-ranked unlabelled record is labelled next.
 The simulation stops once 95 % recall and 10 % screened are both reached: the reported metrics need
-nothing after that point.
+nothing after that point. With ``stopping`` settings it goes on until every stopping rule of
+screening.stopping has advised stopping (or all records are screened), checking the rules as it
+goes, and reports for each rule where it would have stopped, the recall reached there and the work
+saved. Those figures count the two priors as screened records (a reviewer screens them too):
+recall is the share of all relevant records found, work saved the share of all records not
+screened. QuantCI is calibrated on each record's score when it was picked (out-of-sample).
 
 Metrics leave the two priors out (as asreview-insights does by default): N and the number of
 relevant records are counted over the records after the priors.
@@ -17,12 +22,13 @@ import math
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from screening.ranking import Features, RelevanceModel, extract_features
+from screening.stopping import HEURISTIC_N, RULES, StopTracker
 
 RECALL_TARGET = 0.95
 EARLY_SHARE = 0.10
@@ -49,6 +55,29 @@ class LabelledData:
         return self.path.stem
 
 
+@dataclass(frozen=True)
+class StoppingSettings:
+    """What the stopping rules are asked for in a simulation (screening.stopping's defaults)."""
+
+    recall_target: float = 0.95
+    confidence: float = 0.95
+    heuristic_n: int = HEURISTIC_N
+    every: int = 1  # check the rules after every ``every`` screened records
+
+
+@dataclass(frozen=True)
+class StopResult:
+    """Where one rule would have stopped a simulated screening (priors counted as screened)."""
+
+    rule: str
+    screened: int | None  # records screened when the rule first advised stopping; None: never
+    recall: float  # share of all relevant records found by then (1.0 if never: all screened)
+    work_saved: float  # share of all records not screened by then (0.0 if never)
+
+    def met(self, recall_target: float) -> bool:
+        return self.recall >= recall_target - 1e-12
+
+
 @dataclass
 class SeedResult:
     seed: int
@@ -56,6 +85,7 @@ class SeedResult:
     order: list[int]
     seconds: float
     fit_seconds: list[float]
+    stops: dict[str, StopResult] = field(default_factory=dict)  # with stopping settings only
 
 
 @dataclass
@@ -102,8 +132,13 @@ def draw_priors(labels: np.ndarray, seed: int) -> tuple[int, int]:
     return int(first), int(second)
 
 
-def run_simulation(labels: np.ndarray, scorer: Scorer, seed: int) -> SeedResult:
-    """Label the top-ranked record, retrain, repeat, until the metrics' end point is reached."""
+def run_simulation(
+    labels: np.ndarray, scorer: Scorer, seed: int, *, stopping: StoppingSettings | None = None
+) -> SeedResult:
+    """Label the top-ranked record, retrain, repeat, until the metrics' end point is reached.
+
+    With ``stopping``: go on until every stopping rule has advised stopping too.
+    """
     start = time.perf_counter()
     priors = draw_priors(labels, seed)
     labelled = list(priors)
@@ -116,11 +151,23 @@ def run_simulation(labels: np.ndarray, scorer: Scorer, seed: int) -> SeedResult:
     order: list[int] = []
     found = 0
     fits: list[float] = []
-    while pool.any() and (found < needed or len(order) < early):
+    tracker = None
+    if stopping is not None:
+        tracker = StopTracker(
+            len(labels), recall_target=stopping.recall_target, confidence=stopping.confidence,
+            heuristic_n=stopping.heuristic_n,
+        )  # fmt: skip
+        for prior in priors:
+            tracker.add(bool(labels[prior]))
+    while pool.any() and (
+        found < needed or len(order) < early or (tracker is not None and not tracker.done)
+    ):
         t0 = time.perf_counter()
         scores = scorer(labelled, labels[labelled].tolist())
         fits.append(time.perf_counter() - t0)
         candidates = np.flatnonzero(pool)
+        if tracker is not None and stopping is not None and len(labelled) % stopping.every == 0:
+            tracker.check(None if scores is None else scores[candidates])
         if scores is None:
             pick = int(candidates[0])
         else:
@@ -129,9 +176,34 @@ def run_simulation(labels: np.ndarray, scorer: Scorer, seed: int) -> SeedResult:
         labelled.append(pick)
         order.append(pick)
         found += int(labels[pick])
+        if tracker is not None:
+            tracker.add(bool(labels[pick]), math.nan if scores is None else float(scores[pick]))
+    if tracker is not None and not pool.any():
+        tracker.check(np.empty(0))  # everything screened
     # unscreened records keep their dataset order after the stop; metrics never read that far
     order.extend(np.flatnonzero(pool).tolist())
-    return SeedResult(seed, priors, order, time.perf_counter() - start, fits)
+    result = SeedResult(seed, priors, order, time.perf_counter() - start, fits)
+    if tracker is not None:
+        result.stops = stop_results(labels, list(priors) + order, tracker.first)
+    return result
+
+
+def stop_results(
+    labels: np.ndarray, screened_order: Sequence[int], first: dict[str, int | None]
+) -> dict[str, StopResult]:
+    """Recall and work saved where each rule first advised stopping (``first``: count screened)."""
+    hits = np.cumsum(labels[np.asarray(screened_order)])
+    total, relevant = len(labels), int(labels.sum())
+    results = {}
+    for rule in RULES:
+        at = first.get(rule)
+        if at is None:
+            results[rule] = StopResult(rule, None, 1.0, 0.0)
+        else:
+            results[rule] = StopResult(
+                rule, at, float(hits[at - 1]) / relevant, (total - at) / total
+            )
+    return results
 
 
 def metrics(labels: np.ndarray, order: Sequence[int]) -> Metrics:
@@ -169,6 +241,8 @@ class DatasetSummary:
     records: int
     relevant: int
     per_seed: list[tuple[int, Metrics, float]]
+    stops: list[dict[str, StopResult]] = field(default_factory=list)  # per seed, when simulated
+    recall_target: float = RECALL_TARGET
 
     def median(self, attribute: str) -> float:
         return statistics.median(getattr(m, attribute) for _, m, _ in self.per_seed)
@@ -177,33 +251,67 @@ class DatasetSummary:
     def median_seconds(self) -> float:
         return statistics.median(s for _, _, s in self.per_seed)
 
+    def target_met(self, rule: str) -> tuple[int, int]:
+        """(runs whose recall at the rule's stop met the recall target, runs)."""
+        return sum(s[rule].met(self.recall_target) for s in self.stops), len(self.stops)
+
+    def median_work_saved(self, rule: str) -> float:
+        return statistics.median(s[rule].work_saved for s in self.stops)
+
 
 def simulate_dataset(
-    data: LabelledData, seeds: Sequence[int], scorer_factory: Callable[[LabelledData], Scorer]
+    data: LabelledData,
+    seeds: Sequence[int],
+    scorer_factory: Callable[[LabelledData], Scorer],
+    *,
+    stopping: StoppingSettings | None = None,
 ) -> tuple[DatasetSummary, list[SeedResult]]:
-    """Run every seed on one dataset and summarise the metrics."""
+    """Run every seed on one dataset and summarise the metrics (and the stopping rules)."""
     per_seed = []
     results = []
     for seed in seeds:
         scorer = scorer_factory(data)
-        result = run_simulation(data.labels, scorer, seed)
+        result = run_simulation(data.labels, scorer, seed, stopping=stopping)
         per_seed.append((seed, metrics(data.labels, result.order), result.seconds))
         results.append(result)
     summary = DatasetSummary(data.name, len(data.labels), int(data.labels.sum()), per_seed)
+    if stopping is not None:
+        summary.stops = [r.stops for r in results]
+        summary.recall_target = stopping.recall_target
     return summary, results
 
 
+def _stop_text(stop: StopResult) -> str:
+    if stop.screened is None:
+        return f"{stop.rule} never"
+    return f"{stop.rule} at {stop.screened} (recall {stop.recall:.1%}, saved {stop.work_saved:.1%})"
+
+
 def format_summary(summary: DatasetSummary) -> str:
-    """One block of text per dataset: per-seed figures and the medians."""
+    """One block of text per dataset: per-seed figures and the medians (and stopping rules)."""
     lines = [f"{summary.name}: {summary.records} records, {summary.relevant} relevant"]
-    for seed, m, seconds in summary.per_seed:
+    for number, (seed, m, seconds) in enumerate(summary.per_seed):
         lines.append(
             f"  seed {seed}: WSS@95 {m.wss95:.3f}  screened@95 {m.screened95:.1%}"
             f"  recall@10% {m.recall10:.1%}  ({seconds:.1f} s)"
         )
+        if summary.stops:
+            stops = summary.stops[number]
+            lines.append("    stops: " + "; ".join(_stop_text(stops[r]) for r in RULES))
     lines.append(
         f"  median: WSS@95 {summary.median('wss95'):.3f}"
         f"  screened@95 {summary.median('screened95'):.1%}"
         f"  recall@10% {summary.median('recall10'):.1%}"
     )
+    if summary.stops:
+        parts = []
+        for rule in RULES:
+            met, runs = summary.target_met(rule)
+            never = sum(s[rule].screened is None for s in summary.stops)
+            parts.append(
+                f"{rule} {met}/{runs}"
+                + (f", {never} never stopped" if never else "")
+                + f" (median saved {summary.median_work_saved(rule):.1%})"
+            )
+        lines.append(f"  recall {summary.recall_target:.0%} met at the stop: " + "; ".join(parts))
     return "\n".join(lines)

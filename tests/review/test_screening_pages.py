@@ -43,7 +43,47 @@ def test_the_queue_is_ranked_with_reasons_progress_and_the_stopping_aid(
     assert rows.index(str(ids["synthetic_01"])) < rows.index(str(ids["synthetic_10"]))
     assert "guidance: karriereveiledning" in page.text
     assert "Remaining in my queue" in page.text and "<strong>10</strong>" in page.text
-    assert "Stopping aid" in page.text and 'lang="nb"' in page.text
+    assert "When to stop" in page.text and 'lang="nb">/ Når kan jeg stoppe?' in page.text
+    assert "Nothing screened yet." in page.text  # no decision by a person yet
+
+
+def _rule_cell(page: str, rule: str) -> str:
+    row = re.search(rf'<tr id="rule-{rule}">(.*?)</tr>', page, re.S)
+    assert row, f"no row for {rule}"
+    return row.group(1)
+
+
+def test_the_queue_page_shows_each_stopping_rule_in_both_languages(
+    signed_in: Any, review_db: Any
+) -> None:
+    kari = signed_in("Kari")
+    ids = review_db[1]
+    for key in ("synthetic_01", "synthetic_02"):
+        assert decide(kari, 1, ids[key], decision="include").status_code == 302
+    for key in ("synthetic_04", "synthetic_06", "synthetic_08", "synthetic_10"):
+        done = decide(kari, 1, ids[key], decision="exclude", criterion="not_relevant")
+        assert done.status_code == 302
+    page = kari.get("/-/review/stage/1").text
+    # screened in order: 1, 1, 0, 0, 0, 0; four of the ten records not yet screened by anyone.
+    # buscar, target 95 %: 2 found, so H0 needs 1 more (2 / 0.95 = 2.1). The last 4 screened
+    # miss it among 4 + 4 = 8 records with P = C(7, 4) / C(8, 4) = 35 / 70 = 0.5. Inverted:
+    # 3 missing give C(5, 4) / C(8, 4) = 5 / 70 = 0.071, 4 give 1 / 70 = 0.014 < 0.05: at most 3.
+    buscar = _rule_cell(page, "buscar")
+    assert '<th scope="row"><span lang="en">buscar (hypergeometric test)</span>' in buscar
+    assert "(recommended)" in buscar and "(anbefalt)" in buscar
+    assert "keep screening" in buscar and "fortsett å vurdere" in buscar
+    assert "p = 0.500 for “recall below 95 %”; at most 3 relevant works unscreened" in buscar
+    assert "p = 0,500 for «under 95 % av de relevante er funnet»; høyst 3 relevante" in buscar
+    heuristic = _rule_cell(page, "heuristic")
+    assert "4 irrelevant in a row (advises stopping at 50)" in heuristic
+    assert "4 ikke-relevante på rad (råder til å stoppe ved 50)" in heuristic
+    knee = _rule_cell(page, "knee")  # 6 screened: under the knee method's minimum of 150
+    assert "needs at least 154 and 150 screened" in knee and "krever minst 154 og 150" in knee
+    assert "QuantCI (calibrated scores)" in _rule_cell(page, "quantci")
+    assert '<caption><span lang="en">Stopping rules: each one only advises</span>' in page
+    assert "buscar at 95 % recall and 95 % confidence: keep screening." in page
+    assert "Screened by the team</span>" in page and "</span>: 6 ·" in page
+    assert "Advice only: screening never stops by itself." in page
 
 
 def test_record_page_highlights_terms_shows_criteria_and_goes_on_at_once(

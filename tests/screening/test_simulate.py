@@ -70,6 +70,30 @@ def test_simulate_command_finds_the_obvious_ones_first(tmp_path):
     assert "median: WSS@95 0.864  screened@95 8.6%  recall@10% 100.0%" in result.output
 
 
+def test_simulate_reports_where_each_stopping_rule_stops(tmp_path):
+    data = _write_synthetic(tmp_path)
+    result = CliRunner().invoke(main, ["simulate", str(data), "--seeds", "1,2"])
+    assert result.exit_code == 0, result.output
+    # The two priors and the next five picks are the 6 relevant records: all found at 7 screened
+    # (priors counted here). Heuristic: 50 irrelevant in a row at 7 + 50 = 57, saving 3 of 60.
+    # buscar: 6 found, recall < 95 % needs 1 more (6 / 0.95 = 6.3); after t screened the t - 7
+    # irrelevant miss it among 60 - 7 = 53 records with P = (60 - t) / 53, first below 0.05 at
+    # t = 58 (2 / 53 = 0.038; at 57, 3 / 53 = 0.057): saving 2 of 60 = 3.3 %. Knee: fewer than
+    # 150 records, never; then every record is screened (recall 100 %, nothing saved).
+    seed_lines = [line for line in result.output.splitlines() if line.startswith("    stops: ")]
+    assert len(seed_lines) == 2
+    for line in seed_lines:
+        assert line.startswith("    stops: buscar at 58 (recall 100.0%, saved 3.3%); quantci ")
+        assert line.endswith("; knee never; heuristic at 57 (recall 100.0%, saved 5.0%)")
+    assert "  recall 95% met at the stop: buscar 2/2 (median saved 3.3%); quantci " in result.output
+    assert "knee 2/2, 2 never stopped (median saved 0.0%); heuristic 2/2 (median saved 5.0%)" in (
+        result.output
+    )
+    quiet = CliRunner().invoke(main, ["simulate", str(data), "--seeds", "1", "--no-stopping"])
+    assert quiet.exit_code == 0 and "stops:" not in quiet.output
+    assert "median: WSS@95 0.864" in quiet.output
+
+
 def test_simulate_reports_a_bad_label_with_its_line(tmp_path):
     bad = tmp_path / "synthetic_bad.csv"
     bad.write_text("title,abstract,label_included\nA,x,1\nB,y,yes\n", encoding="utf-8")

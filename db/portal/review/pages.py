@@ -26,6 +26,7 @@ from db.protocol import Concept, Protocol, load_protocol, quality_applies
 from db.status import stage_outcome, work_state, works_at_stage
 from db.works import UnknownWorkError, work_row
 from screening.queue import QueueItem, queue_work_ids, stopping_aid
+from screening.stopping import KNEE_MIN_SCREENED, RECOMMENDED, StoppingAid, Verdict
 
 # Blind mode: at stage 1 every record is screened by two people who never see each other's
 # decision (the protocol's own number applies at stages 2 and 3).
@@ -65,7 +66,7 @@ def highlight(text: str | None, concepts: tuple[Concept, ...]) -> Markup:
 def queue_page(
     db: sqlite_utils.Database, stage: int, reviewer: str, queue: list[QueueItem]
 ) -> dict[str, Any]:
-    """The queue page: ranked records with reasons, progress, and the stopping aid (stage 1)."""
+    """The queue page: ranked records with reasons, progress, and the stopping rules (stage 1)."""
     titles = _titles(db, [i.work_id for i in queue[:200]])
     mine = works_decided_by(db, stage, reviewer)
     by_reviewer = reviewer_decisions(db, stage)
@@ -89,8 +90,131 @@ def queue_page(
         "screened_by_me": len(mine),
         "at_stage": at_stage,
         "my_share": (len(by_reviewer.get(reviewer, {})) / all_people) if all_people else None,
-        "stopping": aid.describe() if aid else None,
+        "stopping": stopping_view(aid) if aid else None,
         "stopping_figures": aid,
+    }
+
+
+def _nb_number(value: float, digits: int) -> str:
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def _share(value: float, language: str) -> str:
+    text = f"{value * 100:.0f} %"
+    return text if language == "en" else text.replace(".", ",")
+
+
+def verdict_texts(verdict: Verdict, recall_target: float, confidence: float) -> dict[str, Any]:
+    """One stopping rule's advice and reasons in English and bokmål, built from its figures."""
+    f = verdict.figures
+    target_en, target_nb = _share(recall_target, "en"), _share(recall_target, "nb")
+    conf_en, conf_nb = _share(confidence, "en"), _share(confidence, "nb")
+    en = verdict.detail
+    nb = "ingenting vurdert ennå" if "nothing screened" in en else "ikke tilgjengelig ennå"
+    if verdict.rule == "buscar" and "p" in f:
+        p, bound = f["p"], int(f["bound"])
+        en = (
+            f"p = {p:.3f} for “recall below {target_en}”; at most {bound} relevant works "
+            f"unscreened at {conf_en} confidence"
+        )
+        nb = (
+            f"p = {_nb_number(p, 3)} for «under {target_nb} av de relevante er funnet»; høyst "
+            f"{bound} relevante bidrag er ikke vurdert, med {conf_nb} sikkerhet"
+        )
+    elif verdict.rule == "quantci" and "remaining" in f:
+        en = (
+            f"{f['remaining']:.1f} relevant works estimated unscreened (at most "
+            f"{f['upper']:.1f} at {conf_en} confidence): recall at least "
+            f"{f['recall_low'] * 100:.1f} %, target {target_en}"
+        )
+        nb = (
+            f"anslagsvis {_nb_number(f['remaining'], 1)} relevante bidrag ikke vurdert (høyst "
+            f"{_nb_number(f['upper'], 1)} med {conf_nb} sikkerhet): minst "
+            f"{_nb_number(f['recall_low'] * 100, 1)} % av de relevante funnet, mål {target_nb}"
+        )
+    elif verdict.rule == "quantci":
+        nb = "ikke tilgjengelig ennå: modellen trenger vurderinger av begge slag å kalibrere på"
+    elif verdict.rule == "knee" and "knee" in f:
+        needed, knee = f["needed"], int(f["knee"])
+        en = (
+            f"knee at {knee} screened, slope ratio {f['ratio']:.1f}" if knee else "no knee yet"
+        ) + f" (needs at least {needed:g} and {KNEE_MIN_SCREENED} screened)"
+        nb = (
+            f"knekkpunkt ved {knee} vurdert, forholdstall mellom stigningene "
+            f"{_nb_number(f['ratio'], 1)}"
+            if knee
+            else "intet knekkpunkt ennå"
+        ) + f" (krever minst {needed:g} og {KNEE_MIN_SCREENED} vurdert)"
+    elif verdict.rule == "heuristic" and "run" in f:
+        en = f"{int(f['run'])} irrelevant in a row (advises stopping at {int(f['n'])})"
+        nb = f"{int(f['run'])} ikke-relevante på rad (råder til å stoppe ved {int(f['n'])})"
+    return {
+        "rule": verdict.rule,
+        "name_en": RULE_NAMES[verdict.rule][0],
+        "name_nb": RULE_NAMES[verdict.rule][1],
+        "recommended": verdict.rule == RECOMMENDED,
+        "stop": verdict.stop,
+        "advice_en": "advises stopping" if verdict.stop else "keep screening",
+        "advice_nb": "råder til å stoppe" if verdict.stop else "fortsett å vurdere",
+        "detail_en": en,
+        "detail_nb": nb,
+    }
+
+
+# rule → (English, bokmål) names shown on the queue page
+RULE_NAMES = {
+    "buscar": ("buscar (hypergeometric test)", "buscar (hypergeometrisk test)"),
+    "quantci": ("QuantCI (calibrated scores)", "QuantCI (kalibrerte skårer)"),
+    "knee": ("Knee method", "Knekkpunktmetoden"),
+    "heuristic": ("50 irrelevant in a row", "50 ikke-relevante på rad"),
+}
+
+
+def stopping_view(aid: StoppingAid) -> dict[str, Any]:
+    """What the queue page shows of the stopping aid, in both languages."""
+    estimate = aid.estimate
+    rows = [verdict_texts(v, aid.recall_target, aid.confidence) for v in aid.verdicts]
+    buscar = aid.recommended
+    target_en, target_nb = _share(aid.recall_target, "en"), _share(aid.recall_target, "nb")
+    conf_en, conf_nb = _share(aid.confidence, "en"), _share(aid.confidence, "nb")
+    if aid.screened == 0:
+        advice = ("Nothing screened yet.", "Ingenting vurdert ennå.")
+    elif buscar.stop:
+        advice = (
+            f"buscar at {target_en} recall and {conf_en} confidence: stopping is defensible. "
+            "The decision to stop is yours.",
+            f"buscar med mål {target_nb} funnet og {conf_nb} sikkerhet: det er forsvarlig å "
+            "stoppe. Det er du som bestemmer om du stopper.",
+        )
+    else:
+        advice = (
+            f"buscar at {target_en} recall and {conf_en} confidence: keep screening.",
+            f"buscar med mål {target_nb} funnet og {conf_nb} sikkerhet: fortsett å vurdere.",
+        )
+    return {
+        "screened": estimate.screened,
+        "relevant": estimate.relevant_found,
+        "unscreened": estimate.unscreened,
+        "estimate": (
+            {
+                "en": f"{estimate.remaining_estimate:.1f} "
+                f"({estimate.remaining_low:.1f}–{estimate.remaining_high:.1f})",
+                "nb": f"{_nb_number(estimate.remaining_estimate, 1)} "
+                f"({_nb_number(estimate.remaining_low, 1)}–"
+                f"{_nb_number(estimate.remaining_high, 1)})",
+                "interval_en": f"{conf_en} interval",
+                "interval_nb": f"{conf_nb}-intervall",
+                "window": estimate.window,
+                "in_window": estimate.relevant_in_window,
+            }
+            if estimate.screened
+            else None
+        ),
+        "rules": rows,
+        "advice_en": advice[0],
+        "advice_nb": advice[1],
+        "p_value": buscar.p_value,
+        "text": aid.describe(),
     }
 
 
