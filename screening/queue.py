@@ -187,11 +187,10 @@ def _quantci_scores(
     ids = screened + unscreened
     texts = work_texts(db)
     titles = work_titles(db)
+    # the word block alone (simulate's model): a fraction of the queue's cost, and QuantCI
+    # calibrates whatever scores it gets
     features: Features = extract_features(
-        [texts.get(w, "") for w in ids],
-        [titles.get(w) or "" for w in ids],
-        title_weight=QUEUE_TITLE_WEIGHT,
-        char_weight=QUEUE_CHAR_WEIGHT,
+        [texts.get(w, "") for w in ids], [titles.get(w) or "" for w in ids]
     )
     model = RelevanceModel()
     out_of_fold = np.full(len(screened), np.nan)
