@@ -51,8 +51,14 @@ def page_text(response: Response) -> str:
 
 class ScholarSpider(HarvestSpider):
     name = "scholar"
-    # Saved pages are local files: no server to be polite to.
-    custom_settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}  # noqa: RUF012
+    # Saved pages are local files: no server to be polite to. They are read one at a time, in
+    # file order, so a block page stops the pages after it (with 16 at once, a later page could
+    # be parsed and stored before the block page was).
+    custom_settings = {  # noqa: RUF012
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS": 1,
+    }
 
     @classmethod
     def plan(cls, db: sqlite_utils.Database, options: HarvestOptions) -> list[RunSpec]:
@@ -82,7 +88,7 @@ class ScholarSpider(HarvestSpider):
                 callback=self.parse_page,
                 errback=self.fault,
                 cb_kwargs={"index": index, "name": path.name},
-                priority=-index,  # one at a time, in file order, so a block stops what follows
+                priority=-index,  # in file order
                 dont_filter=True,
                 meta={"dont_cache": True},
             )
