@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from harvest.localserver import LocalServer
 
 GUEST_TOKEN = "replay-guest-token"
 
@@ -32,30 +33,13 @@ class ReplayConfig:
     requests: list[str] = field(default_factory=list)
 
 
-class ReplayServer:
+class ReplayServer(LocalServer):
     """``with ReplayServer(config) as server: server.url``: serves on 127.0.0.1 in a thread."""
 
     def __init__(self, config: ReplayConfig, port: int = 0):
         self.config = config
-        self.body = config.recording.read_bytes()
-        self.data = json.loads(self.body)
         self._pages: dict[tuple[int, int], bytes] = {}
-        handler = type("Handler", (_Handler,), {"replay": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> ReplayServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(config.recording, _Handler, port)
 
     def page(self, offset: int, limit: int) -> bytes:
         """The answer for one offset (synthetic paging when ``total`` is set)."""

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from harvest.localserver import LocalServer
 
 FAULTS = ("fail", "too_many", "truncate", "html", "shape")
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Maintenance</title></head><body>Back</body></html>"
@@ -52,30 +53,13 @@ class OpenReplayConfig:
     requests: list[str] = field(default_factory=list)
 
 
-class OpenReplayServer:
+class OpenReplayServer(LocalServer):
     """``with OpenReplayServer(config) as server: server.url``: serves on 127.0.0.1 in a thread."""
 
     def __init__(self, config: OpenReplayConfig, port: int = 0):
         self.config = config
         self.shape = SHAPES[config.engine]
-        self.body = config.recording.read_bytes()
-        self.data = json.loads(self.body)
-        handler = type("Handler", (_Handler,), {"replay": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> OpenReplayServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(config.recording, _Handler, port)
 
     def position(self, query: dict[str, list[str]]) -> tuple[int, int, int]:
         """(page number, first position, page size) of a request, as the engine pages."""

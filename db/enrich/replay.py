@@ -15,12 +15,13 @@ Faults by request number (0-based): ``truncate`` (half the body), ``html`` (a 20
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+from harvest.localserver import LocalServer
 
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Maintenance</title></head><body>Back</body></html>"
 
@@ -40,27 +41,10 @@ def _doi(value: Any) -> str:
     return text.removeprefix("https://doi.org/").removeprefix("http://dx.doi.org/")
 
 
-class EnrichReplayServer:
+class EnrichReplayServer(LocalServer):
     def __init__(self, config: EnrichReplayConfig, port: int = 0):
         self.config = config
-        self.body = config.recording.read_bytes()
-        self.data = json.loads(self.body)
-        handler = type("Handler", (_Handler,), {"replay": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> EnrichReplayServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(config.recording, _Handler, port)
 
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, bytes]:
         source = self.config.source

@@ -21,10 +21,12 @@ import struct
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from harvest.localserver import LocalServer
 
 HANG_SECONDS = 4.0  # longer than the tests' DOWNLOAD_TIMEOUT, short enough to bound a test
 SLOW_CHUNKS = 5
@@ -67,32 +69,13 @@ class FaultConfig:
     fired: list[tuple[int, str]] = field(default_factory=list)
 
 
-class FaultServer:
+class FaultServer(LocalServer):
     """``with FaultServer(config) as server: server.url``: serves on 127.0.0.1 in a thread."""
 
     def __init__(self, config: FaultConfig):
         self.config = config
-        self.data = json.loads(config.recording.read_bytes())
         self.lock = threading.Lock()
-        handler = type("Handler", (_Handler,), {"server_of": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FaultServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(config.recording, _Handler)
 
     def clear(self) -> None:
         """The fault is gone: every page answers cleanly from now on."""
@@ -133,7 +116,7 @@ class FaultServer:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server_of: FaultServer
+    replay: FaultServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -167,7 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path != "/primaws/rest/pub/pnxs":
             self._send(404, b"{}")
             return
-        server = self.server_of
+        server = self.replay
         with server.lock:
             server.config.requests.append(self.path)
         query = parse_qs(url.query)
