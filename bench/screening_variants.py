@@ -213,6 +213,28 @@ def words_and_chars(data: LabelledData) -> sp.csr_matrix:
     return stack(tfidf(data.texts), chars)
 
 
+EMBEDDINGS = ROOT / "bench" / "results" / "embeddings"
+
+
+def embedded(data: LabelledData) -> np.ndarray:
+    """screening.embeddings' vectors of every record, computed once per dataset and kept on disk."""
+    from screening.embeddings import MODEL, embed
+
+    path = EMBEDDINGS / f"{data.name}.{MODEL.replace('/', '_')}.npy"
+    if path.exists():
+        vectors = np.load(path)
+        if len(vectors) == len(data.texts):
+            return vectors
+    vectors = embed(data.texts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def words_and_embeddings(data: LabelledData) -> sp.csr_matrix:
+    return stack(tfidf(data.texts), sp.csr_matrix(embedded(data)))
+
+
 def library(**weights: float) -> Callable[[LabelledData], Scorer]:
     def factory(data: LabelledData) -> Scorer:
         return evidensbase_scorer(data, **weights)
@@ -296,6 +318,29 @@ CANDIDATES.update(
         "switch:words-svm+nb": (
             "words for the first 10 % screened, then rank:svm+nb",
             switch(single(words, svm()), rank_average((words, svm()), (words, naive_bayes()))),
+        ),
+    }
+)
+
+
+CANDIDATES.update(
+    {
+        "emb": ("SVM on WordLlama embeddings alone", single(embedded, svm())),
+        "words+emb": (
+            "words + embeddings side by side in one SVM",
+            single(words_and_embeddings, svm()),
+        ),
+        "rank:words+emb": (
+            "rank average: SVM on words, SVM on embeddings",
+            rank_average((words, svm()), (embedded, svm())),
+        ),
+        "switch:emb-words": (
+            "rank:words+emb for the first 10 % screened, then words",
+            switch(rank_average((words, svm()), (embedded, svm())), single(words, svm())),
+        ),
+        "switch:words+emb-words": (
+            "words + embeddings in one SVM for the first 10 % screened, then words",
+            switch(single(words_and_embeddings, svm()), single(words, svm())),
         ),
     }
 )

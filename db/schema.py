@@ -353,9 +353,23 @@ DROP TABLE work_sources;
 ALTER TABLE work_sources_v9 RENAME TO work_sources;
 """
 
+# Text embeddings (issue 14, db/embeddings.py): one vector per work and model, computed once from
+# the work's title and abstract; text_key says from which text, so an edited work is recomputed.
+_V10_EMBEDDINGS = """
+CREATE TABLE work_embeddings (
+    work_id INTEGER NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,              -- screening.embeddings.MODEL
+    text_key TEXT NOT NULL,           -- screening.embeddings.text_key of the text embedded
+    dimensions INTEGER NOT NULL,
+    vector BLOB NOT NULL,             -- little-endian float32 x dimensions, l2-normalised
+    computed_at TEXT NOT NULL,
+    PRIMARY KEY (work_id, model)
+);
+"""
+
 MIGRATIONS: list[str] = [
     _V1, _V2, _V3_DEDUPE, _V4_HARVEST, _V5_SCREENING, _V6_STATUS, _V7_VERSIONS, _V8_REFERENCES,
-    _V9_ENRICH,
+    _V9_ENRICH, _V10_EMBEDDINGS,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -10,7 +10,7 @@ from db.database import open_db
 from db.dedupe.store import decide_pair, dedupe_hits
 from db.enrich import enrich_works
 from db.enrich.replay import EnrichReplayServer
-from db.schema import SCHEMA_VERSION, apply_migrations
+from db.schema import apply_migrations
 from tests.dedupe.conftest import insert_hits
 
 # Synthetic hits derived from the Crossref recording's record 10.1117/1.jei.28.6.063006 (title,
@@ -96,7 +96,7 @@ def test_migration_keeps_every_work_sources_row_and_allows_rows_without_a_hit(
 ) -> None:
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    apply_migrations(conn, target=SCHEMA_VERSION - 1)
+    apply_migrations(conn, target=8)  # before v9 (enrichment)
     with conn:
         conn.execute("INSERT INTO search_runs (id, engine, started_at) VALUES (1, 'oria', 'x')")
         conn.execute("INSERT INTO works (id, key, title) VALUES (7, 'w7', 'Karriere')")

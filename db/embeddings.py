@@ -1,0 +1,84 @@
+"""Stored text embeddings: computed once per work and model, reused by every reader.
+
+The ranking of the screening queue, `simulate --db`, the portal's related works and the theme
+suggestion for stage-3 coding all read vectors through :func:`work_vectors`, which computes only
+the works with no vector yet or whose text changed since (``text_key``), and stores them in the
+same transaction as nothing else: a crash mid-way keeps every vector already written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import sqlite_utils
+
+from db.timestamps import now_iso
+from db.works import work_texts
+from screening import embeddings
+
+
+@dataclass
+class Vectors:
+    """Rows of ``matrix`` are the works in ``work_ids``, in that order."""
+
+    work_ids: list[int]
+    matrix: np.ndarray
+    computed: int  # how many were embedded now (0: all were stored)
+
+    def row(self, work_id: int) -> np.ndarray:
+        return self.matrix[self.work_ids.index(work_id)]
+
+
+def work_vectors(
+    db: sqlite_utils.Database, work_ids: Sequence[int], texts: dict[int, str] | None = None
+) -> Vectors:
+    """The stored vector of each work, embedding (and storing) those missing or out of date.
+
+    Raises screening.embeddings.EmbeddingsUnavailable when a vector is needed and the optional
+    extra is not installed.
+    """
+    ids = list(work_ids)
+    texts = work_texts(db) if texts is None else texts
+    keys = {w: embeddings.text_key(texts.get(w, "")) for w in ids}
+    stored: dict[int, np.ndarray] = {}
+    for work_id, key, blob in db.execute(
+        "SELECT work_id, text_key, vector FROM work_embeddings WHERE model = ?",
+        [embeddings.MODEL],
+    ).fetchall():
+        if keys.get(work_id) == key:
+            stored[work_id] = np.frombuffer(blob, dtype="<f4")
+    missing = [w for w in ids if w not in stored]
+    if missing:
+        fresh = embeddings.embed([texts.get(w, "") for w in missing])
+        now = now_iso()
+        with db.conn:
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO work_embeddings"
+                " (work_id, model, text_key, dimensions, vector, computed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (w, embeddings.MODEL, keys[w], fresh.shape[1], v.astype("<f4").tobytes(), now)
+                    for w, v in zip(missing, fresh, strict=True)
+                ],
+            )
+        stored.update(zip(missing, fresh, strict=True))
+    matrix = (
+        np.vstack([stored[w] for w in ids]).astype(np.float32)
+        if ids
+        else np.zeros((0, embeddings.DIMENSIONS), dtype=np.float32)
+    )
+    return Vectors(work_ids=ids, matrix=matrix, computed=len(missing))
+
+
+def nearest(vectors: Vectors, work_id: int, among: Sequence[int], n: int = 5) -> list[int]:
+    """The ``n`` works of ``among`` (not ``work_id`` itself) closest to it, nearest first."""
+    index = {w: i for i, w in enumerate(vectors.work_ids)}
+    candidates = [w for w in among if w != work_id and w in index]
+    if work_id not in index or not candidates:
+        return []
+    target = vectors.matrix[index[work_id]]
+    similarity = vectors.matrix[[index[w] for w in candidates]] @ target
+    order = np.lexsort((np.asarray(candidates), -similarity))
+    return [candidates[i] for i in order[:n]]
