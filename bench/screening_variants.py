@@ -348,51 +348,18 @@ CANDIDATES.update(
 )
 
 
-def cv_selected(
-    every: int = 25, min_relevant: int = 5, margin: float = 0.0, unanimous: bool = False
-) -> Callable[[LabelledData], Scorer]:
-    """Words alone or rank:words+emb, whichever ranked held-out labelled records better.
-
-    Every ``every`` labels (once ``min_relevant`` relevant records are known), 3-fold
-    cross-validation on the labelled records compares the average precision of the word SVM's
-    held-out scores with that of the rank average of the word SVM and the embedding SVM; the
-    winner ranks until the next check. Before the first check: words (ELAS u4).
-    """
-    from sklearn.metrics import average_precision_score
-    from sklearn.model_selection import StratifiedKFold
-
-    learner = svm()
+def fusion(**settings: float | bool) -> Callable[[LabelledData], Scorer]:
+    """screening.ranking.EmbeddingFusion as the live queue runs it, with these settings: words,
+    joined by rank:words+emb while 3-fold CV on the labelled records favours it."""
+    from screening.ranking import EmbeddingFusion, Features, vector_features
 
     def factory(data: LabelledData) -> Scorer:
-        x_words, x_emb = words(data), embedded(data)
-        state = {"mode": "words", "checked": 0}
-
-        def choose(rows: np.ndarray, y: np.ndarray) -> str:
-            folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
-            ap_words, ap_fused = [], []
-            for train, test in folds.split(rows, y):
-                if len(set(y[train].tolist())) < 2:
-                    continue
-                sw = learner(x_words[rows], train, y[train])[test]
-                se = learner(x_emb[rows], train, y[train])[test]
-                ap_words.append(average_precision_score(y[test], sw))
-                ap_fused.append(average_precision_score(y[test], rankdata(sw) + rankdata(se)))
-            gains = np.asarray(ap_fused) - np.asarray(ap_words)
-            if unanimous and not (gains > 0).all():
-                return "words"
-            return "fused" if gains.mean() > margin else "words"
+        word_features = Features(words(data), np.asarray([], dtype=object))
+        vectors = vector_features(embedded(data))
+        chooser = EmbeddingFusion(**settings)  # type: ignore[arg-type]
 
         def score(labelled: Sequence[int], labels: Sequence[int]) -> np.ndarray | None:
-            y = np.asarray(labels)
-            if len(set(y.tolist())) < 2:
-                return None
-            rows = np.asarray(labelled)
-            if y.sum() >= min_relevant and len(y) - state["checked"] >= every:
-                state["mode"], state["checked"] = choose(rows, y), len(y)
-            sw = learner(x_words, rows, y)
-            if state["mode"] == "words":
-                return sw
-            return rankdata(sw) + rankdata(learner(x_emb, rows, y))
+            return chooser.scores(word_features, vectors, labelled, labels)
 
         return score
 
@@ -401,11 +368,11 @@ def cv_selected(
 
 CANDIDATES["cv:words|words+emb"] = (
     "every 25 labels, 3-fold CV picks words or rank:words+emb (higher held-out AP)",
-    cv_selected(),
+    fusion(margin=0.0, unanimous=False),
 )
 CANDIDATES["cv-strict:words|words+emb"] = (
     "as cv:words|words+emb, but rank:words+emb only when it wins every fold by 0.05 AP on average",
-    cv_selected(margin=0.05, unanimous=True),
+    fusion(),  # screening.ranking.EmbeddingFusion's defaults
 )
 
 
