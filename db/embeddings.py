@@ -3,11 +3,13 @@
 The ranking of the screening queue, `simulate --db`, the portal's related works and the theme
 suggestion for stage-3 coding all read vectors through :func:`work_vectors`, which computes only
 the works with no vector yet or whose text changed since (``text_key``), and stores them in the
-same transaction as nothing else: a crash mid-way keeps every vector already written.
+one transaction: a crash mid-way keeps every vector stored before. On a read-only database (the
+review site's ranking process) missing vectors are computed and not stored.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,23 +55,33 @@ def work_vectors(
     if missing:
         fresh = embeddings.embed([texts.get(w, "") for w in missing])
         now = now_iso()
-        with db.conn:
-            db.conn.executemany(
-                "INSERT OR REPLACE INTO work_embeddings"
-                " (work_id, model, text_key, dimensions, vector, computed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (w, embeddings.MODEL, keys[w], fresh.shape[1], v.astype("<f4").tobytes(), now)
-                    for w, v in zip(missing, fresh, strict=True)
-                ],
-            )
+        rows = [
+            (w, embeddings.MODEL, keys[w], fresh.shape[1], v.astype("<f4").tobytes(), now)
+            for w, v in zip(missing, fresh, strict=True)
+        ]
+        try:
+            with db.conn:
+                db.conn.executemany(
+                    "INSERT OR REPLACE INTO work_embeddings"
+                    " (work_id, model, text_key, dimensions, vector, computed_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc):
+                raise
+            # opened read-only (the review site's ranking process): used, not stored
         stored.update(zip(missing, fresh, strict=True))
+    return _vectors(ids, stored, len(missing))
+
+
+def _vectors(ids: list[int], stored: dict[int, np.ndarray], computed: int) -> Vectors:
     matrix = (
         np.vstack([stored[w] for w in ids]).astype(np.float32)
         if ids
         else np.zeros((0, embeddings.DIMENSIONS), dtype=np.float32)
     )
-    return Vectors(work_ids=ids, matrix=matrix, computed=len(missing))
+    return Vectors(work_ids=ids, matrix=matrix, computed=computed)
 
 
 def nearest(vectors: Vectors, work_id: int, among: Sequence[int], n: int = 5) -> list[int]:

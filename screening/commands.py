@@ -67,15 +67,29 @@ def rank(db_path: str, reviewer: str, top: int, recall_target: float, confidence
     The rules (buscar, QuantCI, knee, 50 irrelevant in a row) only advise; the recommended one is
     buscar at 95 % recall and 95 % confidence. Nothing stops screening but you.
     """
-    from screening.queue import queue_work_ids, rank_queue, stopping_aid
+    from screening import embeddings
+    from screening.queue import queue_work_ids, ranked_queue, stopping_aid
 
     db = open_db(db_path)
-    items = rank_queue(db, queue_work_ids(db, 1, reviewer or "\x00"))
+    ranking = ranked_queue(db, queue_work_ids(db, 1, reviewer or "\x00"))
+    items = ranking.items
     for number, item in enumerate(items[:top], start=1):
         key, title = key_and_title(db, item.work_id)
         click.echo(f"{number:3}. {item.score:6.2f}  {key}  {title}")
         click.echo(f"       why: {item.explain()}")
     click.echo(f"{len(items)} works in the queue.")
+    if not embeddings.available():
+        click.echo("Embeddings: the embed extra is not installed; the word model ranks alone.")
+    elif ranking.embeddings_computed or ranking.embeddings_reused:
+        joined = (
+            "joined the word model (it ranked held-out decisions better)"
+            if ranking.embeddings_joined
+            else "not joined (the word model ranked held-out decisions as well or better)"
+        )
+        click.echo(
+            f"Embeddings ({embeddings.MODEL}): {ranking.embeddings_computed} computed now, "
+            f"{ranking.embeddings_reused} stored ones reused; {joined}."
+        )
     aid = stopping_aid(db, 1, recall_target=recall_target, confidence=confidence)
     click.echo(aid.describe())
 

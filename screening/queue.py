@@ -21,17 +21,21 @@ from db.decisions import (
     works_judged_by_people,
     works_resolved_or_carried_over,
 )
+from db.embeddings import work_vectors
 from db.protocol import Protocol, load_protocol
 from db.status import stage_outcomes, works_at_stage
 from db.works import work_texts, work_titles
+from screening import embeddings
 from screening.ranking import (
     QUEUE_CHAR_WEIGHT,
     QUEUE_TITLE_WEIGHT,
     ConceptMatch,
+    EmbeddingFusion,
     Features,
     RelevanceModel,
     extract_features,
     match_concepts,
+    vector_features,
 )
 from screening.stopping import StoppingAid, stopping_aid_for
 
@@ -45,6 +49,7 @@ class QueueItem:
     concept_terms: dict[str, list[str]] = field(default_factory=dict)
     model_terms: list[str] = field(default_factory=list)
     model_score: float | None = None
+    embeddings_joined: bool = False  # the embedding model ranked beside the word model
 
     def explain(self) -> str:
         parts = []
@@ -53,6 +58,8 @@ class QueueItem:
                 parts.append(f"{concept}: {', '.join(terms[:4])}")
         if self.model_terms:
             parts.append(f"model: {', '.join(self.model_terms)}")
+        if self.embeddings_joined:
+            parts.append("model on embeddings joined (it ranked held-out decisions better)")
         return "; ".join(parts) or "no protocol terms; model has nothing to go on yet"
 
 
@@ -104,10 +111,29 @@ def training_labels(db: sqlite_utils.Database, only_reviewer: str | None = None)
     }
 
 
+@dataclass
+class Ranking:
+    """A ranked queue and what the ranking used."""
+
+    items: list[QueueItem]
+    embeddings_computed: int = 0  # vectors embedded by this ranking (0: all were stored)
+    embeddings_reused: int = 0
+    embeddings_joined: bool = False
+
+
 def rank_queue(
     db: sqlite_utils.Database, work_ids: list[int], only_reviewer: str | None = None
 ) -> list[QueueItem]:
     """Order ``work_ids`` by relevance: protocol concepts plus a model of the decisions so far."""
+    return ranked_queue(db, work_ids, only_reviewer).items
+
+
+def ranked_queue(
+    db: sqlite_utils.Database, work_ids: list[int], only_reviewer: str | None = None
+) -> Ranking:
+    """:func:`rank_queue` with what it used: the stored embeddings (with the ``embed`` extra)
+    join the word model when cross-validation on the decisions favours them
+    (screening.ranking.EmbeddingFusion)."""
     labels = training_labels(db, only_reviewer)
     all_ids = sorted(set(work_ids) | set(labels))
     texts = work_texts(db) if all_ids else {}
@@ -116,6 +142,7 @@ def rank_queue(
         w: QueueItem(w, 0.0, concept_terms=match_concepts(texts.get(w, ""), concepts).terms)
         for w in work_ids
     }
+    ranking = Ranking(items=[])
     if len(set(labels.values())) == 2 and work_ids:
         titles = work_titles(db)
         features: Features = extract_features(
@@ -129,16 +156,28 @@ def rank_queue(
         model = RelevanceModel()
         fitted = model.fit(features, labelled, list(labels.values()))
         scores = model.scores_from(fitted, features)
+        if embeddings.available():
+            vectors = work_vectors(db, all_ids, texts)
+            ranking.embeddings_computed = vectors.computed
+            ranking.embeddings_reused = len(all_ids) - vectors.computed
+            fusion = EmbeddingFusion(model=model)
+            fused = fusion.scores(
+                features, vector_features(vectors.matrix), labelled, list(labels.values())
+            )
+            if fusion.fused and fused is not None:
+                scores, ranking.embeddings_joined = fused, True
         spread = float(np.std(scores)) or 1.0
         for w, item in items.items():
             item.model_score = float(scores[index[w]]) / spread
             item.model_terms = model.top_terms(fitted, features, index[w])
+            item.embeddings_joined = ranking.embeddings_joined
     for item in items.values():
         concept = ConceptMatch(item.concept_terms).score
         # concepts lead while the model knows little; the model leads once it has seen decisions
         weight = 1.0 / (1.0 + len(labels) / 50.0)
         item.score = (item.model_score or 0.0) + 2.0 * weight * concept
-    return sorted(items.values(), key=lambda i: (-i.score, i.work_id))
+    ranking.items = sorted(items.values(), key=lambda i: (-i.score, i.work_id))
+    return ranking
 
 
 def stopping_aid(

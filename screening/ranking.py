@@ -211,7 +211,8 @@ class EmbeddingFusion:
         if len(set(y.tolist())) < 2:
             return None
         rows = np.asarray(labelled)
-        if y.sum() >= self.min_relevant and len(y) - self._checked >= self.every:
+        enough = y.sum() >= self.min_relevant and (y == 0).sum() >= 3  # 3 folds need 1 each
+        if enough and len(y) - self._checked >= self.every:
             self.fused, self._checked = self._fusion_helps(words, vectors, rows, y), len(y)
         word_scores = self.model.scores(words, rows.tolist(), y.tolist())
         if not self.fused or word_scores is None:

@@ -90,3 +90,54 @@ def test_nearest_finds_the_same_topic_in_another_nordic_language(db: sqlite_util
     vectors = work_vectors(db, [guidance_nb, guidance_da, *other])
     assert nearest(vectors, guidance_nb, [guidance_da, *other], n=1) == [guidance_da]
     assert guidance_nb not in nearest(vectors, guidance_nb, vectors.work_ids)
+
+
+def test_a_second_rank_computes_no_embedding(db: sqlite_utils.Database, built_db):
+    """`evidensbase rank` embeds the works once; the second run reuses every stored vector."""
+    from click.testing import CliRunner
+
+    from db.decisions import record_decision
+    from evidensbase.cli import main
+    from tests.screening.conftest import insert_work
+    from tests.screening.test_multilingual import synthetic_records
+
+    records = synthetic_records()
+    ids = {
+        r["id"]: insert_work(
+            db, f"synthetic_nordic_{r['id']}", title=r["title"], abstract=r["abstract"]
+        )
+        for r in records
+    }
+    for key in ("nb-r1", "nb-r2"):
+        record_decision(db, ids[key], 1, "include", reviewer="Anna")
+    for key in ("nb-i1", "nb-i2"):
+        record_decision(db, ids[key], 1, "exclude", reviewer="Anna", criterion="not_relevant")
+    works = db.execute("SELECT count(*) FROM works").fetchone()[0]
+    db.close()
+
+    runner = CliRunner()
+    first = runner.invoke(main, ["rank", "--db", str(built_db), "--top", "3"])
+    assert first.exit_code == 0, first.output
+    # the model reads the queue (the synthetic records) and every labelled work: the four
+    # decided here and the 24 corpus works, which the source (the report) decided at stage 1
+    assert works == len(records) + 24
+    assert f"{works} computed now, 0 stored ones reused" in first.output
+    stamps = (
+        sqlite_utils.Database(built_db)
+        .execute("SELECT work_id, computed_at FROM work_embeddings ORDER BY work_id")
+        .fetchall()
+    )
+    assert len(stamps) == works
+    second = runner.invoke(main, ["rank", "--db", str(built_db), "--top", "3"])
+    assert second.exit_code == 0, second.output
+    assert f"0 computed now, {works} stored ones reused" in second.output
+    again = (
+        sqlite_utils.Database(built_db)
+        .execute("SELECT work_id, computed_at FROM work_embeddings ORDER BY work_id")
+        .fetchall()
+    )
+    assert again == stamps  # nothing rewritten
+    # the ranking itself is the same both times
+    assert (
+        first.output.split("works in the queue")[0] == second.output.split("works in the queue")[0]
+    )
