@@ -75,6 +75,39 @@ def work_vectors(
     return _vectors(ids, stored, len(missing))
 
 
+def text_vectors(db: sqlite_utils.Database, texts: Sequence[str]) -> tuple[np.ndarray, int]:
+    """(one stored vector per text, how many were embedded now): for records that are not works,
+    such as a labelled review `simulate --model fusion` replays. Keyed by the text alone."""
+    keys = [embeddings.text_key(t) for t in texts]
+    stored: dict[str, np.ndarray] = {}
+    wanted = set(keys)
+    for key, blob in db.execute(
+        "SELECT text_key, vector FROM text_embeddings WHERE model = ?", [embeddings.MODEL]
+    ).fetchall():
+        if key in wanted:
+            stored[key] = np.frombuffer(blob, dtype="<f4")
+    missing = sorted({k: i for i, k in enumerate(keys) if k not in stored}.items())
+    if missing:
+        fresh = embeddings.embed([texts[i] for _, i in missing])
+        now = now_iso()
+        with db.conn:
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO text_embeddings"
+                " (model, text_key, dimensions, vector, computed_at) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (embeddings.MODEL, key, fresh.shape[1], v.astype("<f4").tobytes(), now)
+                    for (key, _), v in zip(missing, fresh, strict=True)
+                ],
+            )
+        stored.update((key, v) for (key, _), v in zip(missing, fresh, strict=True))
+    matrix = (
+        np.vstack([stored[k] for k in keys]).astype(np.float32)
+        if keys
+        else np.zeros((0, embeddings.DIMENSIONS), dtype=np.float32)
+    )
+    return matrix, len(missing)
+
+
 def _vectors(ids: list[int], stored: dict[int, np.ndarray], computed: int) -> Vectors:
     matrix = (
         np.vstack([stored[w] for w in ids]).astype(np.float32)

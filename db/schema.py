@@ -365,6 +365,15 @@ CREATE TABLE work_embeddings (
     computed_at TEXT NOT NULL,
     PRIMARY KEY (work_id, model)
 );
+-- vectors of texts that are not works (the records of a labelled review `simulate` replays)
+CREATE TABLE text_embeddings (
+    model TEXT NOT NULL,
+    text_key TEXT NOT NULL,
+    dimensions INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    computed_at TEXT NOT NULL,
+    PRIMARY KEY (model, text_key)
+);
 """
 
 MIGRATIONS: list[str] = [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from db.database import open_db
+from db.database import DatabaseError, open_db
 from db.works import UnknownWorkError, key_and_title, work_id_for_key
 from evidensbase.clikit import db_option, write_atomically
 
@@ -331,6 +331,22 @@ def flow(db_path: str, source: str, svg_path: str | None) -> None:
     show_default=True,
     help="Confidence the stopping rules ask for.",
 )
+@click.option(
+    "--model",
+    type=click.Choice(["elas-u4", "fusion"]),
+    default="elas-u4",
+    show_default=True,
+    help="elas-u4: the word model (ASReview's default; simulate's default). fusion: the live "
+    "queue's word model joined by embeddings when CV on the labels favours them (needs the "
+    "embed extra; vectors are stored in --db and reused).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    help="With --model fusion: the evidensbase database the vectors are stored in "
+    "(default $EVIDENSBASE_DB or ./evidensbase.db; it must exist).",
+)
 def simulate(
     data: tuple[Path, ...],
     seeds: str,
@@ -338,6 +354,8 @@ def simulate(
     stopping: bool,
     recall_target: float,
     confidence: float,
+    model: str,
+    db_path: str | None,
 ) -> None:
     """Replay labelled reviews through the ranking: 1+1 random priors, retrain per label.
 
@@ -345,14 +363,32 @@ def simulate(
     --stopping, where each stopping rule would have stopped, the recall there and the work saved
     (the two priors count as screened), and over the seeds how often the recall target was met.
     """
+    from screening import embeddings
     from screening.simulate import (
+        LabelledData,
+        Scorer,
         SimulationDataError,
         StoppingSettings,
         evidensbase_scorer,
         format_summary,
+        fusion_scorer_factory,
         read_labelled_csv,
         simulate_dataset,
     )
+
+    factory: Callable[[LabelledData], Scorer] = evidensbase_scorer
+    if model == "fusion":
+        if not embeddings.available():
+            raise click.ClickException(
+                "--model fusion needs the embed extra: pip install 'evidensbase[embed]'"
+            )
+        try:
+            factory = fusion_scorer_factory(open_db(db_path, create=False, readonly=False))
+        except DatabaseError as exc:
+            raise click.ClickException(
+                f"{exc} (--model fusion stores the vectors in an evidensbase database: "
+                "`evidensbase build` makes one, or pass --db)"
+            ) from exc
 
     try:
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]
@@ -364,7 +400,7 @@ def simulate(
         except SimulationDataError as exc:
             raise click.ClickException(str(exc)) from exc
         settings = StoppingSettings(recall_target, confidence) if stopping else None
-        summary, _ = simulate_dataset(labelled, seed_list, evidensbase_scorer, stopping=settings)
+        summary, _ = simulate_dataset(labelled, seed_list, factory, stopping=settings)
         click.echo(format_summary(summary))
 
 

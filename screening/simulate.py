@@ -26,8 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import sqlite_utils
 
-from screening.ranking import Features, RelevanceModel, extract_features
+from screening.ranking import (
+    EmbeddingFusion,
+    Features,
+    RelevanceModel,
+    extract_features,
+    vector_features,
+)
 from screening.stopping import HEURISTIC_N, RULES, StopTracker
 
 RECALL_TARGET = 0.95
@@ -233,6 +240,28 @@ def evidensbase_scorer(data: LabelledData, **weights: float) -> Scorer:
         return model.scores(features, labelled, labels)
 
     return score
+
+
+def fusion_scorer_factory(
+    db: sqlite_utils.Database,
+) -> Callable[[LabelledData], Scorer]:
+    """The live queue's ranking for simulations: the word model (simulate's default features),
+    joined by the model on embeddings when CV on the labels favours it
+    (screening.ranking.EmbeddingFusion); the vectors are stored in ``db`` and reused."""
+    from db.embeddings import text_vectors
+
+    def factory(data: LabelledData) -> Scorer:
+        features = extract_features(data.texts, data.titles)
+        vectors, _ = text_vectors(db, data.texts)
+        fusion = EmbeddingFusion()
+        as_features = vector_features(vectors)
+
+        def score(labelled: Sequence[int], labels: Sequence[int]) -> np.ndarray | None:
+            return fusion.scores(features, as_features, labelled, labels)
+
+        return score
+
+    return factory
 
 
 @dataclass

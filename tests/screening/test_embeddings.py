@@ -6,6 +6,7 @@ The vectors come from the real WordLlama model in the `wordllama` wheel (the `em
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 import textwrap
@@ -141,3 +142,39 @@ def test_a_second_rank_computes_no_embedding(db: sqlite_utils.Database, built_db
     assert (
         first.output.split("works in the queue")[0] == second.output.split("works in the queue")[0]
     )
+
+
+def test_simulate_fusion_stores_the_review_vectors_once(built_db, tmp_path):
+    """`simulate --model fusion` embeds a labelled review's records once, in the database."""
+    from click.testing import CliRunner
+
+    from evidensbase.cli import main
+    from tests.screening.test_multilingual import SYNTHETIC
+
+    with SYNTHETIC.open(encoding="utf-8", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    data = tmp_path / "synthetic_labelled.csv"
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["title", "abstract", "label_included"])
+        for r in records:
+            writer.writerow([r["title"], r["abstract"], r["relevant"]])
+    runner = CliRunner()
+    args = ["simulate", str(data), "--seeds", "1", "--no-stopping", "--model", "fusion"]
+    first = runner.invoke(main, [*args, "--db", str(built_db)])
+    assert first.exit_code == 0, first.output
+    assert "WSS@95" in first.output
+    count = "SELECT count(*), max(computed_at) FROM text_embeddings"
+    stored = sqlite_utils.Database(built_db).execute(count).fetchone()
+    assert stored[0] == len({(r["title"], r["abstract"]) for r in records}) == len(records)
+    second = runner.invoke(main, [*args, "--db", str(built_db)])
+    assert second.exit_code == 0, second.output
+    assert sqlite_utils.Database(built_db).execute(count).fetchone() == stored
+
+    def figures(output: str) -> list[str]:  # the run time in brackets differs
+        return [line.split("(")[0] for line in output.splitlines()]
+
+    assert figures(second.output) == figures(first.output)  # same order, same figures
+    missing = runner.invoke(main, [*args, "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 1
+    assert "none.db" in missing.output and "evidensbase build" in missing.output
