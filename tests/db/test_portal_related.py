@@ -142,3 +142,24 @@ def test_above_the_cap_the_precomputed_rows_go_and_shared_themes_come_back(
     markup = page(portal, "/works/thomsen2016")
     assert related_keys(markup) == shared_themes_by_hand(built_db, "thomsen2016")
     assert heading(markup) == "Beslektede bidrag (felles temaer)"
+
+
+def test_embedding_inside_the_builds_transaction_neither_commits_nor_breaks_it(
+    built_db: Path,
+) -> None:
+    """build runs refresh_portal inside one transaction: a vector recomputed there is written in
+    a savepoint, so the build's own commit still works and a rollback takes the vector too."""
+    db = sqlite_utils.Database(built_db)
+    with db.conn:
+        db.execute("DELETE FROM work_embeddings WHERE work_id = (SELECT min(id) FROM corpus)")
+    with db.atomic():  # as db.build.build_database
+        assert refresh_portal(db) == {}  # the same vector again: the same neighbours
+        assert db.conn.in_transaction
+    assert db.execute("SELECT count(*) FROM work_embeddings").fetchone()[0] == 24
+    with db.conn:
+        db.execute("DELETE FROM work_embeddings WHERE work_id = (SELECT min(id) FROM corpus)")
+    with pytest.raises(RuntimeError, match="crash"), db.atomic():
+        refresh_portal(db)
+        raise RuntimeError("crash after the vector was written")
+    assert db.execute("SELECT count(*) FROM work_embeddings").fetchone()[0] == 23
+    db.close()
