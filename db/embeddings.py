@@ -60,7 +60,7 @@ def work_vectors(
             for w, v in zip(missing, fresh, strict=True)
         ]
         try:
-            with db.conn:
+            with db.atomic():  # a savepoint inside a caller's transaction (build), never its commit
                 db.conn.executemany(
                     "INSERT OR REPLACE INTO work_embeddings"
                     " (work_id, model, text_key, dimensions, vector, computed_at)"
@@ -90,7 +90,7 @@ def text_vectors(db: sqlite_utils.Database, texts: Sequence[str]) -> tuple[np.nd
     if missing:
         fresh = embeddings.embed([texts[i] for _, i in missing])
         now = now_iso()
-        with db.conn:
+        with db.atomic():
             db.conn.executemany(
                 "INSERT OR REPLACE INTO text_embeddings"
                 " (model, text_key, dimensions, vector, computed_at) VALUES (?, ?, ?, ?, ?)",
@@ -127,3 +127,78 @@ def nearest(vectors: Vectors, work_id: int, among: Sequence[int], n: int = 5) ->
     similarity = vectors.matrix[[index[w] for w in candidates]] @ target
     order = np.lexsort((np.asarray(candidates), -similarity))
     return [candidates[i] for i in order[:n]]
+
+
+def nearest_all(vectors: Vectors, among: Sequence[int], n: int = 5) -> dict[int, list[int]]:
+    """:func:`nearest` for every work of ``among`` at once (the same order: most similar first,
+    ties by lower work id), in blocks of rows so memory stays at a block × len(among) matrix."""
+    index = {w: i for i, w in enumerate(vectors.work_ids)}
+    ids = np.asarray([w for w in among if w in index], dtype=np.int64)
+    if len(ids) < 2:
+        return {int(w): [] for w in ids}
+    matrix = vectors.matrix[[index[int(w)] for w in ids]].astype(np.float32)
+    keep = min(n, len(ids) - 1)
+    out: dict[int, list[int]] = {}
+    block = 1024
+    for start in range(0, len(ids), block):
+        similarity = matrix[start : start + block] @ matrix.T
+        rows = np.arange(similarity.shape[0])
+        similarity[rows, start + rows] = -np.inf  # never a work itself
+        # The keep-th largest value of each row; every candidate at least that large is sorted
+        # exactly (ties at the boundary included), then cut to keep.
+        threshold = -np.partition(-similarity, keep - 1, axis=1)[:, keep - 1]
+        for row in rows:
+            picked = np.flatnonzero(similarity[row] >= threshold[row])
+            order = np.lexsort((ids[picked], -similarity[row, picked]))[:keep]
+            out[int(ids[start + row])] = [int(w) for w in ids[picked[order]]]
+    return out
+
+
+@dataclass(frozen=True)
+class ThemeSuggestion:
+    """A theme whose coded works' centroid is near a work's vector (cosine ``similarity``)."""
+
+    theme: str
+    similarity: float
+    works: int  # how many coded works (other than this one) the centroid is the mean of
+
+
+def suggest_theme(db: sqlite_utils.Database, work_id: int, n: int = 2) -> list[ThemeSuggestion]:
+    """The ``n`` themes whose centroids (mean vector of the works coded with the theme, this work
+    left out) are nearest by cosine to this work's vector, nearest first.
+
+    Advice only: reads codes, writes nothing but missing vectors (through :func:`work_vectors`).
+    Empty when no other work is coded with a theme yet, or when a vector is missing and the
+    optional extra that computes it is not installed.
+    """
+    coded: dict[str, list[int]] = {}
+    for theme, other in db.execute(
+        "SELECT DISTINCT value, work_id FROM codes WHERE field = 'theme' AND work_id != ?"
+        " ORDER BY value, work_id",
+        [work_id],
+    ).fetchall():
+        coded.setdefault(str(theme), []).append(int(other))
+    if not coded:
+        return []
+    ids = sorted({work_id, *(w for works in coded.values() for w in works)})
+    try:
+        vectors = work_vectors(db, ids)
+    except embeddings.EmbeddingsUnavailable:
+        return []
+    row = {w: i for i, w in enumerate(vectors.work_ids)}
+    matrix = vectors.matrix.astype(np.float64)
+    target = matrix[row[work_id]]
+    if not target.any():
+        return []  # a work with no text has no direction to compare
+    target = target / np.linalg.norm(target)
+    suggestions = []
+    for theme, works in coded.items():
+        rows = matrix[[row[w] for w in works]]
+        rows = rows[rows.any(axis=1)]  # works with no text (zero vectors) say nothing
+        centroid = rows.mean(axis=0) if len(rows) else np.zeros_like(target)
+        norm = float(np.linalg.norm(centroid))
+        if norm > 0:
+            similarity = float(centroid @ target / norm)
+            suggestions.append(ThemeSuggestion(theme, similarity, len(rows)))
+    suggestions.sort(key=lambda s: (-s.similarity, s.theme))
+    return suggestions[:n]

@@ -190,6 +190,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "url": ("Nettside", "Web page"),
     "oria": ("Søk i Oria (norske bibliotek)", "Search Oria (Norwegian libraries)"),
     "related": ("Beslektede bidrag (felles temaer)", "Related works (shared themes)"),
+    "related_similar": ("Beslektede bidrag (lignende innhold)", "Related works (similar content)"),
     "no_related": ("Ingen andre bidrag med de samme temaene.", "No other works share its themes."),
     "not_found": ("Fant ikke bidraget", "Work not found"),
     "not_found_text": (

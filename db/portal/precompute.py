@@ -12,6 +12,10 @@ The published database is immutable, so everything a page would otherwise aggreg
 - ``portal_cross``: (facet, value, facet2, value2) → number of works with both, for the gap map and
   a list filtered by one value; zero cells of the gap map's axes are stored too.
 - ``portal_figures``: (key, JSON value) for the landing page: totals, period, flow, yield.
+- ``portal_related``: (work_id, rank) → related_id, the :data:`RELATED_PER_WORK` included works
+  nearest to each by its stored text embedding (db/embeddings.py). Empty when the optional extra
+  is missing or more than :data:`RELATED_MAX_WORKS` works are included: the work page then picks
+  related works by shared themes.
 
 :func:`refresh_portal` rewrites a table only when its rows differ:
 a second build changes nothing.
@@ -41,6 +45,13 @@ FACETS: tuple[str, ...] = (
 # The gap map: themes (rows) against one of these (columns).
 GAP_AXES: tuple[str, ...] = ("method", "country", "refugees_interviewed", "group")
 EXCERPT_CHARS = 280
+RELATED_PER_WORK = 6
+# Above this many included works the related works are not embedded: the first build would
+# embed every work (about 4 s per 20,000 on two cores) and compare all pairs (about 7 s at
+# 20,000, growing with the square), a cost the shared-theme rule of the work page avoids. The
+# review publishes hundreds of works; bench/portal_latency.py's 100,000 synthetic ones use the
+# shared-theme rule.
+RELATED_MAX_WORKS = 20_000
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS portal_works (
@@ -65,6 +76,10 @@ CREATE TABLE IF NOT EXISTS portal_cross (
     count INTEGER NOT NULL, PRIMARY KEY (facet, value, facet2, value2)
 );
 CREATE TABLE IF NOT EXISTS portal_figures (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS portal_related (
+    work_id INTEGER NOT NULL, rank INTEGER NOT NULL, related_id INTEGER NOT NULL,
+    PRIMARY KEY (work_id, rank)
+) WITHOUT ROWID;
 -- Written content="portal_works" exactly: that is how Datasette finds a table's search index.
 CREATE VIRTUAL TABLE IF NOT EXISTS portal_works_fts USING fts5(
     search_text, content="portal_works", content_rowid="id", tokenize='trigram'
@@ -310,6 +325,29 @@ def figure_rows(db: sqlite_utils.Database, works: list[dict[str, Any]]) -> list[
     ]
 
 
+def related_rows(db: sqlite_utils.Database, ids: list[int]) -> list[tuple[int, int, int]]:
+    """(work_id, rank, related_id): each included work's nearest included works by embedding.
+
+    Missing vectors are embedded and stored once (db.embeddings.work_vectors); none without the
+    optional extra, or above RELATED_MAX_WORKS works (the page falls back to shared themes).
+    """
+    if len(ids) < 2 or len(ids) > RELATED_MAX_WORKS:
+        return []
+    # Imported here: the published portal's plugins import this module without screening/.
+    from db.embeddings import nearest_all, work_vectors
+    from screening.embeddings import EmbeddingsUnavailable
+
+    try:
+        vectors = work_vectors(db, ids)
+    except EmbeddingsUnavailable:
+        return []
+    return [
+        (work_id, rank, related_id)
+        for work_id, related in sorted(nearest_all(vectors, ids, RELATED_PER_WORK).items())
+        for rank, related_id in enumerate(related, start=1)
+    ]
+
+
 def _replace(
     db: sqlite_utils.Database, table: str, columns: list[str], rows: list[tuple[Any, ...]]
 ) -> int:
@@ -345,6 +383,12 @@ def refresh_portal(db: sqlite_utils.Database) -> dict[str, int]:
             db, "portal_cross", ["facet", "value", "facet2", "value2", "count"], cross
         ),
         "portal_figures": _replace(db, "portal_figures", ["key", "value"], figure_rows(db, works)),
+        "portal_related": _replace(
+            db,
+            "portal_related",
+            ["work_id", "rank", "related_id"],
+            related_rows(db, [w["id"] for w in works]),
+        ),
     }
     if changed["portal_works"]:
         # External content (Datasette finds the index by content="portal_works"): rebuild it.

@@ -615,7 +615,18 @@ async def work_page(datasette: Any, request: Any) -> Response:
     passed_stage2 = stage2[-1]["who"] if stage2 else None
     themes = json.loads(row[10])
     related = []
-    if themes:
+    if await db.table_exists("portal_related"):  # absent in a database built before it
+        # The nearest works by text embedding, precomputed at build (precompute.related_rows).
+        related = [
+            {"key": r[0], "title": r[1], "authors": r[2], "year": r[3]}
+            for r in await db.execute(
+                "SELECT w.key, w.title, w.authors, w.year FROM portal_related r "
+                "JOIN portal_works w ON w.id = r.related_id WHERE r.work_id = ? ORDER BY r.rank",
+                [work_id],
+            )
+        ]
+    related_by = "embedding" if related else "themes"
+    if not related and themes:
         # Candidates: the latest works of each of its themes (an index range each, never a count
         # over every work), ranked by how many themes they share.
         candidates = " UNION ALL ".join(
@@ -674,6 +685,7 @@ async def work_page(datasette: Any, request: Any) -> Response:
         "quality_rule": await db.execute_fn(lambda conn: quality_rule_text(conn, lang)),
         "trail": trail,
         "related": related,
+        "related_title": T["related_similar" if related_by == "embedding" else "related"],
         "links": links,
         "downloads": downloads,
     }

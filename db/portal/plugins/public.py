@@ -26,8 +26,15 @@ from urllib.parse import parse_qsl, urlencode
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
+import datasette.handle_exception
 from datasette import hookimpl
 from datasette.utils.asgi import Response
+
+# Datasette 0.65's error handler prints every handled exception with rich when rich is installed
+# (asreview, among others, installs it), but a 404 is handled without being raised, and rich then
+# raises "Value for 'trace' required if not called in except: block": every 404 page became a
+# 500. The pages render as before without that console print.
+datasette.handle_exception.rich = None  # type: ignore[attr-defined]
 
 PLUGIN = "evidensbase-portal"
 MAX_QUERY_BYTES = 4096

@@ -278,6 +278,7 @@ def record_page(
     authors = work.get("authors_display") or ""
     appraised = stage == 2 and quality_applies(protocol, work.get("peer_reviewed"))
     codebook = protocol.data["codebook"]
+    refusal = refuse_stale(db, stage, work_id, reviewer)
     return {
         "work": work,
         "web_url": http_url(work.get("url")),
@@ -296,8 +297,37 @@ def record_page(
             }
         ),
         "codebook": codebook,
-        "refusal": refuse_stale(db, stage, work_id, reviewer),
+        "refusal": refusal,
+        "theme_suggestion": (
+            theme_suggestion(db, work_id, codebook) if stage == 3 and refusal is None else None
+        ),
     }
+
+
+def theme_suggestion(
+    db: sqlite_utils.Database, work_id: int, codebook: dict[str, Any]
+) -> list[dict[str, Any]] | None:
+    """The nearest theme and the runner-up by coded works' centroids, labelled, or None.
+
+    Advice beside the coding form; no checkbox is ticked from it and nothing is saved.
+    """
+    from db.embeddings import suggest_theme
+
+    labels = {t["id"]: t for t in codebook.get("theme", [])}
+    suggestions = suggest_theme(db, work_id)
+    if not suggestions:
+        return None
+    return [
+        {
+            "id": s.theme,
+            "en": labels.get(s.theme, {}).get("en", s.theme),
+            "nb": labels.get(s.theme, {}).get("nb", s.theme),
+            "similarity_en": f"{s.similarity:.2f}",
+            "similarity_nb": _nb_number(s.similarity, 2),
+            "works": s.works,
+        }
+        for s in suggestions
+    ]
 
 
 def conflicts_page(db: sqlite_utils.Database, stage: int) -> list[dict[str, Any]]:
