@@ -9,7 +9,7 @@ left out). ASReview runs through its own Simulate class with the default ELAS u4
 as its CLI builds it, until its default stopper (the last relevant record).
 
 Stopping rules (screening.stopping): our simulation goes on until every rule has advised stopping
-(``run_simulation(..., stopping=StoppingSettings(every=10))``), which gives QuantCI on our own
+(``run_simulation(..., stopping=StoppingSettings(every=50))``), which gives QuantCI on our own
 order (it needs our model's scores; checked after every 50th record, as a reviewer who looks at
 the advice every 50 records; each record's calibration score is the one from the check before it
 was screened). The label-only rules are then evaluated after every record with
@@ -126,7 +126,7 @@ def one_run(task: tuple[str, int]) -> dict:
     data = read_labelled_csv(DATA / f"{name}.csv")
     result, seconds = run_ours(data, seed)
     order, a_seconds = run_asreview(name, data.labels, seed)
-    # the label-only rules after every record, as on ASReview's order; QuantCI every 10th record
+    # the label-only rules after every record, as on ASReview's order; QuantCI every 50th record
     screened = [*result.priors, *result.order[: len(result.fit_seconds)]]
     first = stop_points(data.labels[np.asarray(screened)].astype(bool))
     first["quantci"] = result.stops["quantci"].screened

@@ -237,8 +237,10 @@ def _quantci_verdict(
 # --- knee -----------------------------------------------------------------------------------
 
 
-def knee_threshold(found: int) -> float:
-    return 156 - min(found, KNEE_MIN_SCREENED)
+def knee_threshold(found):
+    """The slope ratio the knee rule needs after ``found`` relevant records (an int or an array):
+    156 - r, and 6 from 150 relevant on."""
+    return 156 - np.minimum(found, 150)
 
 
 def _knee_figures(hits: np.ndarray, t: int) -> tuple[int, float]:
@@ -259,7 +261,7 @@ def _knee_verdict(labels: np.ndarray) -> Verdict:
     if t == 0:
         return Verdict("knee", False, "nothing screened yet")
     knee, ratio = _knee_figures(np.cumsum(labels), t)
-    needed = knee_threshold(found)
+    needed = float(knee_threshold(found))
     stop = t >= KNEE_MIN_SCREENED and knee > 0 and ratio >= needed
     where = f"knee at {knee} screened, slope ratio {ratio:.1f}" if knee else "no knee yet"
     detail = f"{where} (needs at least {needed:g} and {KNEE_MIN_SCREENED} screened)"
@@ -384,7 +386,7 @@ def _knee_stops(labels: np.ndarray, points: np.ndarray, block: int = 256) -> np.
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = (at_knee / knee) / ((found - at_knee + 1) / (t - knee))
         ok = (best > 0) & (knee < t)
-        stops[chosen] = ok & (ratio >= 156 - np.minimum(found, KNEE_MIN_SCREENED))
+        stops[chosen] = ok & (ratio >= knee_threshold(found))
     return stops
 
 
