@@ -16,6 +16,7 @@ languages puts every pair of the five above every pair with an unrelated phrase.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import statistics
 import sys
@@ -68,6 +69,7 @@ def judge(name: str, encode) -> None:
     )
 
 
+@functools.cache
 def total_records() -> int:
     """Records in the ten labelled reviews (what embedding them all for the benchmark means)."""
     return sum(len(read_labelled_csv(path).labels) for path in sorted(DATA.glob("*.csv")))
